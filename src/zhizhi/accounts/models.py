@@ -1,0 +1,117 @@
+"""Staff, departments, roles and API tokens.
+
+A user has one role and a scope: region subtrees and/or departments. What a user may see and do
+is answered only by `zhizhi.accounts.scope`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    GRID_WORKER = "grid_worker", _("网格员")
+    VILLAGE_CADRE = "village_cadre", _("村社干部")
+    DISPATCHER = "dispatcher", _("调度员")
+    HANDLER = "handler", _("承办人")
+    HOTLINE_OPERATOR = "hotline_operator", _("热线话务员")
+    LEADER = "leader", _("领导")
+    ADMIN = "admin", _("管理员")
+
+
+class Department(models.Model):
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    region = models.ForeignKey(
+        "territory.Region", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("所属区域")
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("部门")
+        verbose_name_plural = _("部门")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices, default=Role.GRID_WORKER)
+    display_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    phone = models.CharField(_("手机"), max_length=20, blank=True)
+    regions = models.ManyToManyField(
+        "territory.Region", blank=True, related_name="staff", verbose_name=_("负责区域")
+    )
+    departments = models.ManyToManyField(Department, blank=True, related_name="staff", verbose_name=_("所属部门"))
+
+    class Meta:
+        verbose_name = _("人员")
+        verbose_name_plural = _("人员")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def active(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """A per-user API token. Only its SHA-256 is stored; the raw token is shown once."""
+
+    PREFIX = "zz_"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("人员"))
+    name = models.CharField(_("名称"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(_("末四位"), max_length=8, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+
+    def __str__(self) -> str:
+        return f"{self.name} (…{self.hint})"
+
+    @classmethod
+    def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
+        raw = cls.PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, key_hash=_hash_token(raw), hint=raw[-4:])
+        return token, raw
+
+    @classmethod
+    def lookup(cls, raw: str) -> ApiToken | None:
+        return cls.objects.active().select_related("user").filter(key_hash=_hash_token(raw)).first()
+
+
+class PersonalDataAccess(models.Model):
+    """Who saw which record's personal data in full, when, and why."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, verbose_name=_("人员"))
+    object_type = models.CharField(_("对象类型"), max_length=50)
+    object_id = models.CharField(_("对象"), max_length=40)
+    fields = models.CharField(_("字段"), max_length=200)
+    reason = models.CharField(_("事由"), max_length=200, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("个人信息查看记录")
+        verbose_name_plural = _("个人信息查看记录")
+        ordering = ["-at"]
