@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from tests.township import Township, build_township
+
+settings.register_profile(
+    "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+settings.load_profile("ci")
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):  # noqa: PT004
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def township(db) -> Township:
+    return build_township()
