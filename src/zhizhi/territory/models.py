@@ -6,7 +6,11 @@ so "everything under this village" is a single indexed prefix query.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 
@@ -30,9 +34,26 @@ class VillageKind(models.TextChoices):
     COMMUNITY = "community", _("社区")
 
 
+class RegionQuerySet(models.QuerySet["Region"]):
+    def active(self) -> RegionQuerySet:
+        return self.filter(is_active=True)
+
+    def at_level(self, level: str) -> RegionQuerySet:
+        return self.filter(level=level)
+
+    def under(self, path: str) -> RegionQuerySet:
+        """The subtree whose root has this path (the root included)."""
+        return self.filter(path__startswith=path)
+
+
 class Region(models.Model):
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("上级")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("上级"),
     )
     level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
     kind = models.CharField(_("类型"), max_length=16, choices=VillageKind.choices, blank=True)
@@ -51,6 +72,8 @@ class Region(models.Model):
     is_active = models.BooleanField(_("启用"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = RegionQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("区域")
         verbose_name_plural = _("区域")
@@ -60,14 +83,29 @@ class Region(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Writes go through `zhizhi.territory.services`; moving a node must rewrite its subtree
+        # (services.move_region), which a plain save() does not do.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or {"parent", "code", "path"} & set(update_fields):
+            self.path = self.build_path()
+            self.depth = self.path.count("/") - 2
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "path", "depth"}
+        super().save(*args, **kwargs)
+
     def build_path(self) -> str:
         prefix = self.parent.path if self.parent_id and self.parent else "/"
         return f"{prefix}{self.code}/"
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.path = self.build_path()
-        self.depth = self.path.count("/") - 2
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
     def subtree(self) -> models.QuerySet[Region]:
         return Region.objects.filter(path__startswith=self.path)
+
+
+@receiver(post_save, sender=Region, dispatch_uid="territory_region_saved")
+@receiver(post_delete, sender=Region, dispatch_uid="territory_region_deleted")
+def _territory_changed(sender: type[Region], **kwargs: Any) -> None:
+    """Bump the territory version so every process rebuilds its `locate` index (cache only)."""
+    from zhizhi.territory.locate import territory_changed
+
+    territory_changed()
