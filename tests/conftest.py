@@ -16,6 +16,20 @@ def _fast_hashing(settings):  # noqa: PT004
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """The database rolls back between tests; the cache and the locate index must too."""
+    from django.core.cache import cache
+
+    from zhizhi.territory import locate
+
+    cache.clear()
+    locate.reset()
+    yield
+    cache.clear()
+    locate.reset()
+
+
 @pytest.fixture
 def township(db) -> Township:
     return build_township()

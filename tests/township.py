@@ -50,8 +50,7 @@ class Township:
 
     def point_in(self, code: str) -> tuple[float, float]:
         region = Region.objects.get(code=code)
-        assert region.center_lon is not None and region.center_lat is not None
-        return region.center_lon, region.center_lat
+        return float(region.center_lon or 0), float(region.center_lat or 0)
 
 
 def build_township() -> Township:
@@ -68,11 +67,17 @@ def build_township() -> Township:
             for mi, mlon0 in ((1, lon0), (2, lon0 + 0.05)):
                 mcode = f"{gcode}{mi:02d}"
                 t.micro_grids[mcode] = _region(
-                    g, Level.MICRO_GRID, mcode, f"{vname}{gi}-{mi}微网格", (mlon0, lat0, mlon0 + 0.05, lat0 + 0.05)
+                    g,
+                    Level.MICRO_GRID,
+                    mcode,
+                    f"{vname}{gi}-{mi}微网格",
+                    (mlon0, lat0, mlon0 + 0.05, lat0 + 0.05),
                 )
 
     def user(username: str, role: str, regions: list[Region] = (), depts: list[str] = ()) -> User:  # type: ignore[assignment]
-        u = User.objects.create_user(username=username, password="pw-for-tests-1", role=role, display_name=username)
+        u = User.objects.create_user(
+            username=username, password="pw-for-tests-1", role=role, display_name=username
+        )
         u.regions.set(regions)
         u.departments.set(Department.objects.filter(code__in=depts))
         t.users[username] = u

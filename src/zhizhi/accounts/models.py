@@ -49,7 +49,9 @@ class User(AbstractUser):
     regions = models.ManyToManyField(
         "territory.Region", blank=True, related_name="staff", verbose_name=_("负责区域")
     )
-    departments = models.ManyToManyField(Department, blank=True, related_name="staff", verbose_name=_("所属部门"))
+    departments = models.ManyToManyField(
+        Department, blank=True, related_name="staff", verbose_name=_("所属部门")
+    )
 
     class Meta:
         verbose_name = _("人员")
@@ -73,7 +75,9 @@ class ApiToken(models.Model):
 
     PREFIX = "zz_"
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("人员"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("人员")
+    )
     name = models.CharField(_("名称"), max_length=100)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     hint = models.CharField(_("末四位"), max_length=8, editable=False)
@@ -115,3 +119,6 @@ class PersonalDataAccess(models.Model):
         verbose_name = _("个人信息查看记录")
         verbose_name_plural = _("个人信息查看记录")
         ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.object_type}:{self.object_id} {self.at:%Y-%m-%d %H:%M}"

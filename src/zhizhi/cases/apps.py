@@ -9,6 +9,6 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         # Every registered case type's workflow is checked once at start-up: a bad table
         # (unknown state, unreachable state, unknown role) stops the process here.
-        from zhizhi.cases import types
+        from zhizhi.cases import receivers, types  # noqa: F401  (receivers connect on import)
 
         types.validate_all()

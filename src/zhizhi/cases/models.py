@@ -23,7 +23,14 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = frozenset(
-    {Status.RECEIVED, Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS, Status.SUSPENDED, Status.RETURNED}
+    {
+        Status.RECEIVED,
+        Status.DISPATCHED,
+        Status.ACCEPTED,
+        Status.IN_PROGRESS,
+        Status.SUSPENDED,
+        Status.RETURNED,
+    }
 )
 DONE_STATUSES = frozenset({Status.RESOLVED, Status.CLOSED})
 
@@ -60,7 +67,12 @@ class Category(models.Model):
     code = models.SlugField(_("代码"), max_length=60, unique=True)
     name = models.CharField(_("名称"), max_length=100)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("大类")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("大类"),
     )
     department = models.ForeignKey(
         "accounts.Department", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("责任部门")
@@ -111,7 +123,12 @@ class SlaPolicy(models.Model):
         Category, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("分类"), related_name="+"
     )
     nature = models.ForeignKey(
-        RequestNature, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("诉求性质"), related_name="+"
+        RequestNature,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        verbose_name=_("诉求性质"),
+        related_name="+",
     )
     priority = models.CharField(_("优先级"), max_length=16, choices=Priority.choices, blank=True)
     target = models.PositiveIntegerField(_("办理时限"))
@@ -135,7 +152,9 @@ class SlaPolicy(models.Model):
 class Case(models.Model):
     case_type = models.CharField(_("工单类型"), max_length=40, default="event", db_index=True)
     channel = models.CharField(_("来源"), max_length=20, choices=Channel.choices)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, verbose_name=_("分类"), related_name="cases")
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, verbose_name=_("分类"), related_name="cases"
+    )
     nature = models.ForeignKey(
         RequestNature, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("诉求性质")
     )
@@ -170,17 +189,29 @@ class Case(models.Model):
     )
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases", verbose_name=_("合并至")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_cases",
+        verbose_name=_("合并至"),
     )
 
     # Clock. received_at is when the matter was received; clock_started_at restarts on reopen.
     received_at = models.DateTimeField(_("受理时间"), default=timezone.now)
     clock_started_at = models.DateTimeField(_("计时起点"), default=timezone.now)
     sla_policy = models.ForeignKey(
-        SlaPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("时限规则")
+        SlaPolicy,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("时限规则"),
     )
     sla_target = models.PositiveIntegerField(_("办理时限"), default=5)
-    sla_unit = models.CharField(_("时限单位"), max_length=16, choices=SlaUnit.choices, default=SlaUnit.WORKING_DAYS)
+    sla_unit = models.CharField(
+        _("时限单位"), max_length=16, choices=SlaUnit.choices, default=SlaUnit.WORKING_DAYS
+    )
     response_due_at = models.DateTimeField(_("签收期限"), null=True, blank=True)
     due_at = models.DateTimeField(_("办结期限"))
     due_provisional = models.BooleanField(_("期限待定"), default=False)
@@ -274,3 +305,6 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.case_id}"

@@ -117,6 +117,8 @@ class Workflow:
             if s in labels:
                 lines.append(f"    {s} : {s} {labels[s]}")
         for a in self.actions.values():
+            if a.target is None:
+                continue  # flag/record actions (supervise, extension, visit) are listed in the table
             for s in sorted(a.sources):
                 t = a.next_status(s)
                 roles = ", ".join(sorted(a.roles))

@@ -1,0 +1,165 @@
+"""The one place that answers "what may this user see and do".
+
+Every list, detail and action of cases — in the web, the API and the CLI — goes through these
+functions, so one test matrix proves that nobody sees or acts on what is not theirs. An object
+outside a user's scope is reported as not found, so that its existence does not leak.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+
+from zhizhi.accounts.models import Role, User
+from zhizhi.core.errors import NotFound, PermissionDenied
+
+if TYPE_CHECKING:
+    from zhizhi.cases.models import Case
+    from zhizhi.cases.workflow import Action
+    from zhizhi.territory.models import Region
+
+# Roles whose work needs a reporter's name and phone in full (on a case they can see).
+PERSONAL_DATA_ROLES = frozenset(
+    {Role.GRID_WORKER, Role.VILLAGE_CADRE, Role.DISPATCHER, Role.HANDLER, Role.HOTLINE_OPERATOR, Role.ADMIN}
+)
+# Roles that register new cases.
+CREATE_ROLES = frozenset(
+    {Role.GRID_WORKER, Role.VILLAGE_CADRE, Role.DISPATCHER, Role.HOTLINE_OPERATOR, Role.ADMIN}
+)
+
+
+def role_of(user: User) -> str:
+    return Role.ADMIN if user.is_superuser else user.role
+
+
+def region_paths(user: User) -> list[str]:
+    cached = getattr(user, "_zz_region_paths", None)
+    if cached is None:
+        cached = sorted(user.regions.values_list("path", flat=True))
+        user._zz_region_paths = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def department_ids(user: User) -> frozenset[int]:
+    cached = getattr(user, "_zz_department_ids", None)
+    if cached is None:
+        cached = frozenset(user.departments.values_list("id", flat=True))
+        user._zz_department_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def sees_everything(user: User) -> bool:
+    """A superuser, or an admin with no region restriction."""
+    return bool(user.is_superuser or (user.role == Role.ADMIN and not region_paths(user)))
+
+
+def _path_q(paths: list[str], field: str) -> Q:
+    q = Q(pk__in=[])
+    for p in paths:
+        q |= Q(**{f"{field}__startswith": p})
+    return q
+
+
+def in_regions(user: User, path: str) -> bool:
+    return sees_everything(user) or any(path.startswith(p) for p in region_paths(user))
+
+
+# --- Regions -------------------------------------------------------------------------------------
+
+
+def visible_regions(user: User) -> QuerySet[Region]:
+    from zhizhi.territory.models import Region
+
+    if not user.is_authenticated or not user.is_active:
+        return Region.objects.none()
+    if sees_everything(user) or user.role in (
+        Role.LEADER,
+        Role.DISPATCHER,
+        Role.HOTLINE_OPERATOR,
+        Role.HANDLER,
+    ):
+        # Reference data: the tree itself is not personal; town-wide roles need all of it to route.
+        return Region.objects.all()
+    return Region.objects.filter(_path_q(region_paths(user), "path"))
+
+
+def can_create_in(user: User, region: Region) -> bool:
+    return role_of(user) in CREATE_ROLES and in_regions(user, region.path)
+
+
+# --- Cases ---------------------------------------------------------------------------------------
+
+
+def cases_q(user: User) -> Q:
+    if sees_everything(user):
+        return Q()
+    q = _path_q(region_paths(user), "region_path")
+    depts = department_ids(user)
+    if depts:
+        q |= Q(department_id__in=depts)
+    q |= Q(assignee_id=user.pk) | Q(created_by_id=user.pk)
+    return q
+
+
+def visible_cases(user: User) -> QuerySet[Case]:
+    from zhizhi.cases.models import Case
+
+    if not user.is_authenticated or not user.is_active:
+        return Case.objects.none()
+    return Case.objects.filter(cases_q(user))
+
+
+def can_see_case(user: User, case: Case) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if sees_everything(user) or in_regions(user, case.region_path):
+        return True
+    return (
+        case.department_id in department_ids(user)
+        or case.assignee_id == user.pk
+        or case.created_by_id == user.pk
+    )
+
+
+def get_case(user: User, pk: int, *, for_update: bool = False) -> Case:
+    """The case if the user may see it; NotFound otherwise (existence is not revealed)."""
+    qs = visible_cases(user)
+    if for_update:
+        qs = qs.select_for_update()
+    case = qs.filter(pk=pk).first()
+    if case is None:
+        raise NotFound("工单不存在或无权查看", code="case_not_found")
+    return case
+
+
+def is_handler_of(user: User, case: Case) -> bool:
+    if case.assignee_id is not None and case.assignee_id == user.pk:
+        return True
+    if case.department_id is not None and case.department_id in department_ids(user):
+        return case.assignee_id is None or user.role == Role.HANDLER
+    # A village cadre handles what happens in their own village (属地).
+    return user.role == Role.VILLAGE_CADRE and in_regions(user, case.region_path) and case.assignee_id is None
+
+
+def action_denial(user: User, case: Case, action: Action) -> str | None:
+    """Why this user may not take this action on this case (which they can see), or None."""
+    if role_of(user) not in action.roles:
+        return "role"
+    if action.handler_only and not is_handler_of(user, case):
+        return "not_handler"
+    return None
+
+
+def check_action(user: User, case: Case, action: Action) -> None:
+    if not can_see_case(user, case):
+        raise NotFound("工单不存在或无权查看", code="case_not_found")
+    reason = action_denial(user, case, action)
+    if reason == "role":
+        raise PermissionDenied("forbidden_role", f"当前角色无权执行“{action.label}”")
+    if reason == "not_handler":
+        raise PermissionDenied("not_handler", f"只有本工单的承办人可以执行“{action.label}”")
+
+
+def can_view_personal(user: User, case: Case) -> bool:
+    return role_of(user) in PERSONAL_DATA_ROLES and can_see_case(user, case)

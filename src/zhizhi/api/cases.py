@@ -1,0 +1,177 @@
+"""Case endpoints: create (idempotent), list, detail with timeline, one POST per workflow action."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+
+from zhizhi.accounts import scope
+from zhizhi.accounts.models import PersonalDataAccess, User
+from zhizhi.api import present
+from zhizhi.api.schemas import (
+    ActionIn,
+    CaseCreatedOut,
+    CaseDetailOut,
+    CaseIn,
+    CasePageOut,
+    DuplicateOut,
+    ErrorOut,
+)
+from zhizhi.cases import queries, services
+from zhizhi.cases.types import EVENT
+from zhizhi.cases.workflow import FIELDS
+from zhizhi.core.errors import ValidationFailed
+
+router = Router()
+ERRORS: dict[int, Any] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+MAX_PAGE_SIZE = 200
+
+
+def _user(request: HttpRequest) -> User:
+    return request.auth  # type: ignore[attr-defined]
+
+
+class CaseListQuery(Schema):
+    type: str | None = None
+    status: str | None = None
+    category: str | None = None
+    region: str | None = None
+    channel: str | None = None
+    department: str | None = None
+    assignee: str | None = None
+    overdue: bool | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+    q: str | None = None
+    page: int = 1
+    page_size: int = 50
+
+
+@router.post("", response={201: CaseCreatedOut, 200: CaseCreatedOut, **ERRORS}, summary="Register a case")
+def create_case(request: HttpRequest, payload: CaseIn) -> Status:
+    """Send an `Idempotency-Key` header to make retries safe: a replay returns the same case (200)."""
+    user = _user(request)
+    key = request.headers.get("Idempotency-Key") or None
+    result = services.create_case(
+        actor=user, data=services.CaseInput(**payload.model_dump()), idempotency_key=key
+    )
+    body = {
+        "case": present.detail(result.case, user, reveal=scope.can_view_personal(user, result.case)),
+        "duplicates": [present.duplicate(c) for c in result.duplicates],
+        "replayed": result.replayed,
+    }
+    return Status(200 if result.replayed else 201, body)
+
+
+@router.get("", response={200: CasePageOut, **ERRORS}, summary="List cases in my scope")
+def list_cases(request: HttpRequest, filters: Query[CaseListQuery]) -> dict[str, Any]:
+    user = _user(request)
+    if filters.page < 1 or not 1 <= filters.page_size <= MAX_PAGE_SIZE:
+        raise ValidationFailed("invalid_page", f"page ≥ 1，page_size 须在 1 到 {MAX_PAGE_SIZE} 之间")
+    f = queries.CaseFilter(
+        case_type=filters.type,
+        status=filters.status,
+        category=filters.category,
+        region=filters.region,
+        channel=filters.channel,
+        department=filters.department,
+        assignee=filters.assignee,
+        overdue=filters.overdue,
+        received_from=filters.received_from,
+        received_to=filters.received_to,
+        q=filters.q,
+    )
+    qs = queries.list_for(user, f)
+    count = qs.count()
+    start = (filters.page - 1) * filters.page_size
+    rows = present.with_related(qs)[start : start + filters.page_size]
+    return {
+        "count": count,
+        "page": filters.page,
+        "page_size": filters.page_size,
+        "pages": max(1, math.ceil(count / filters.page_size)),
+        "results": [present.summary(c) for c in rows],
+    }
+
+
+@router.get("/{case_id}", response={200: CaseDetailOut, **ERRORS}, summary="A case with its timeline")
+def get_case(request: HttpRequest, case_id: int, reveal: bool = False, reason: str = "") -> dict[str, Any]:
+    """`reveal=true` returns the reporter's name, phone and address in full, if your role may see
+    them; each such read is recorded (who, what, when, why)."""
+    user = _user(request)
+    case = scope.get_case(user, case_id)
+    case = present.with_related(scope.visible_cases(user)).select_related("sla_policy").get(pk=case.pk)
+    show = False
+    if reveal:
+        if not scope.can_view_personal(user, case):
+            from zhizhi.core.errors import PermissionDenied
+
+            raise PermissionDenied("forbidden_personal_data", "当前角色无权查看个人信息")
+        with transaction.atomic():
+            PersonalDataAccess.objects.create(
+                user=user,
+                object_type="case",
+                object_id=str(case.pk),
+                fields="reporter_name,reporter_phone,address",
+                reason=reason[:200],
+            )
+        show = True
+    return present.detail(case, user, reveal=show)
+
+
+@router.get(
+    "/{case_id}/duplicates", response={200: list[DuplicateOut], **ERRORS}, summary="Possible duplicates"
+)
+def get_duplicates(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
+    case = scope.get_case(_user(request), case_id)
+    visible = set(
+        scope.visible_cases(_user(request))
+        .filter(pk__in=[c.pk for c in services.find_duplicates(case)])
+        .values_list("pk", flat=True)
+    )
+    return [present.duplicate(c) for c in services.find_duplicates(case) if c.pk in visible]
+
+
+def _make_action_view(name: str) -> Any:
+    def view(request: HttpRequest, case_id: int, payload: ActionIn) -> dict[str, Any]:
+        user = _user(request)
+        case = services.transition(case_id, name, actor=user, payload=payload.model_dump(exclude_none=True))
+        fresh = (
+            present.with_related(scope.visible_cases(user))
+            .select_related("sla_policy")
+            .filter(pk=case.pk)
+            .first()
+        )
+        if fresh is None:  # e.g. a handler who returned a case no longer sees it
+            return {"id": case_id, "status": case.status}
+        return present.detail(fresh, user)
+
+    return view
+
+
+for _action in EVENT.workflow.actions.values():
+    _doc = "Required: " + (", ".join(f"`{f}` ({FIELDS[f]})" for f in _action.required) or "nothing")
+    if _action.optional:
+        _doc += ". Optional: " + ", ".join(f"`{f}`" for f in _action.optional)
+    _doc += (
+        f". Allowed from: {', '.join(sorted(_action.sources))}; roles: {', '.join(sorted(_action.roles))}."
+    )
+    router.post(
+        f"/{{case_id}}/{_action.name}",
+        response={200: dict, **ERRORS},
+        summary=f"{_action.label} ({_action.name})",
+        description=_doc,
+        operation_id=f"case_{_action.name}",
+    )(_make_action_view(_action.name))
