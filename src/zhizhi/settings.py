@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "zhizhi.territory",
     "zhizhi.accounts",
     "zhizhi.cases",
+    "zhizhi.open311",
     "zhizhi.demo",
     "zhizhi.web",
 ]
@@ -148,6 +149,12 @@ ZHIZHI_DUPLICATE_RADIUS_M = 200
 ZHIZHI_DUPLICATE_WINDOW_DAYS = 7
 ZHIZHI_DUE_SOON_HOURS = 24
 ZHIZHI_MAX_DESCRIPTION = 5000
+# Workbench (zhizhi.web): map tiles (empty: no base layer, polygons only), uploads, exports.
+ZHIZHI_MAP_TILE_URL = os.environ.get("ZHIZHI_MAP_TILE_URL", "")
+ZHIZHI_MAP_TILE_ATTRIBUTION = os.environ.get("ZHIZHI_MAP_TILE_ATTRIBUTION", "")
+ZHIZHI_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+ZHIZHI_EXPORT_DIR = VAR_DIR / "exports"
+ZHIZHI_EXPORT_SYNC_LIMIT = 10_000  # larger exports run in the background with a progress page
 
 LOGGING = {
     "version": 1,

@@ -67,9 +67,13 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status:
     result = services.create_case(
         actor=user, data=services.CaseInput(**payload.model_dump()), idempotency_key=key
     )
+    # Suggest only cases the user may see: the others' existence must not leak (as on /duplicates).
+    visible = set(
+        scope.visible_cases(user).filter(pk__in=[c.pk for c in result.duplicates]).values_list("pk", flat=True)
+    )
     body = {
         "case": present.detail(result.case, user, reveal=scope.can_view_personal(user, result.case)),
-        "duplicates": [present.duplicate(c) for c in result.duplicates],
+        "duplicates": [present.duplicate(c) for c in result.duplicates if c.pk in visible],
         "replayed": result.replayed,
     }
     return Status(200 if result.replayed else 201, body)

@@ -243,8 +243,10 @@ def find_duplicates(case: Case, *, limit: int = 5) -> list[Case]:
     if case.lon is None or case.lat is None:
         return []
     radius = settings.ZHIZHI_DUPLICATE_RADIUS_M
-    dlat = radius / 111_320.0
-    dlon = radius / (111_320.0 * max(math.cos(math.radians(case.lat)), 0.01))
+    # A bounding box on the same sphere as distance_m (with 1% to spare), so that it never cuts off
+    # a case the exact distance below would keep.
+    dlat = math.degrees(radius / EARTH_RADIUS_M) * 1.01
+    dlon = dlat / max(math.cos(math.radians(case.lat)), 0.01)
     since = case.received_at - timedelta(days=settings.ZHIZHI_DUPLICATE_WINDOW_DAYS)
     candidates = (
         Case.objects.filter(
@@ -464,11 +466,14 @@ def _reopen(case: Case, actor: User, p: Payload, now: datetime, data: dict[str, 
     case.visited_at, case.visit_reached, case.satisfaction = None, None, ""
     case.is_overdue = case.is_due_soon = False
     sla.recompute_due(case)
+    # The case is back in 'dispatched': the time to sign for it runs from now, not from receipt.
+    case.response_due_at = sla.response_due(case, now)
     data.update(due_at=case.due_at.isoformat())
     return [
         "reopen_count", "clock_started_at", "dispatched_at", "extension_days", "extension_requested_days",
         "paused_seconds", "resolution", "resolved_at", "resolved_on_time", "closed_at", "visited_at",
         "visit_reached", "satisfaction", "is_overdue", "is_due_soon", "due_at", "due_provisional",
+        "response_due_at",
     ]  # fmt: skip
 
 
@@ -509,6 +514,7 @@ EFFECTS: dict[str, Effect] = {
     "self_resolve": _resolve,
     "return_visit": _return_visit,
     "close": _close,
+    "close_unsatisfied": _close,
     "reopen": _reopen,
     "merge": _merge,
 }

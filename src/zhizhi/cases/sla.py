@@ -111,6 +111,17 @@ def recompute_due(case: Case) -> None:
     case.due_provisional = due.provisional
 
 
+def response_due(case: Case, start: datetime) -> datetime:
+    """When a case whose clock (re)starts at `start` must be signed for: its policy's response limit
+    (or the default), never after its resolution deadline. Call after `recompute_due`."""
+    policy = case.sla_policy
+    if policy is not None and policy.response_target:
+        target, unit = policy.response_target, policy.response_unit
+    else:
+        target, unit = DEFAULT_RESPONSE_TARGET, DEFAULT_RESPONSE_UNIT
+    return min(calendar.add(start, target, unit).at, case.due_at)
+
+
 def recompute_provisional() -> int:
     """After a holiday notice is entered: recompute every open case whose deadline was provisional."""
     count = 0

@@ -178,6 +178,9 @@ BASE_WORKFLOW = Workflow(
                required=("reached",), optional=("satisfaction", "note")),
             _a("close", "归档", [S.RESOLVED], S.CLOSED, (R.DISPATCHER, R.HOTLINE_OPERATOR),
                optional=("note",), guards=("not_unsatisfied",)),
+            # 不满意件审核: an unsatisfied visit that review finds answered as far as policy allows.
+            _a("close_unsatisfied", "审核归档", [S.RESOLVED], S.CLOSED, _OVERSIGHT,
+               required=("reason",), guards=("unsatisfied",)),
             _a("reopen", "重办", [S.RESOLVED, S.CLOSED], S.DISPATCHED, (R.DISPATCHER, R.HOTLINE_OPERATOR),
                required=("reason",), guards=("unsatisfied",)),
             _a("merge", "合并", [S.RECEIVED, S.DISPATCHED, S.RETURNED], S.MERGED, _DISPATCH,

@@ -10,6 +10,12 @@ import yaml
 from django.db import migrations
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "taxonomy.yaml"
+# Matters that must never appear on a public Open311 list, even masked: disputes between named
+# neighbours or family members, intelligence about people, fraud leads, petition risks.
+NOT_PUBLIC = {
+    "neighbor_dispute", "family_dispute", "telecom_fraud", "public_order_hazard", "key_person_alert",
+    "petition_group_risk", "cult_activity", "minor_protection", "illegal_fundraising",
+}
 
 
 def seed(apps, schema_editor):
@@ -44,7 +50,7 @@ def seed(apps, schema_editor):
             cat, _ = Category.objects.get_or_create(
                 code=item["code"],
                 defaults={"name": item["name"], "parent": parent, "department": depts[item["department"]],
-                          "sort": sort},
+                          "sort": sort, "accepts_public_reports": item["code"] not in NOT_PUBLIC},
             )
             limit = item["limit_wd"]
             if limit == 0:  # immediate: on site within 2 hours, closed within a day
