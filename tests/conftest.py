@@ -18,16 +18,19 @@ def _fast_hashing(settings):  # noqa: PT004
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
-    """The database rolls back between tests; the cache and the locate index must too."""
+    """The database rolls back between tests; the cache, the locate index and the calendar must too."""
     from django.core.cache import cache
 
+    from zhizhi.core import calendar
     from zhizhi.territory import locate
 
     cache.clear()
     locate.reset()
+    calendar.invalidate()
     yield
     cache.clear()
     locate.reset()
+    calendar.invalidate()
 
 
 @pytest.fixture

@@ -292,7 +292,7 @@ def test_session_auth_reads_without_csrf_but_writes_only_with_it(township: Towns
     # When it posts without the CSRF token, then 403 and nothing is written
     before = written()
     r = client.post("/api/v1/cases", json.dumps(_body()), content_type="application/json")
-    assert (r.status_code, r.json()["code"]) == (403, "http_403")
+    assert (r.status_code, r.json()["code"]) == (403, "csrf_failed")
     assert written() == before
     # When it posts with the CSRF cookie and header, then the case is created
     secret = "a" * 32

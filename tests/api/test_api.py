@@ -143,7 +143,7 @@ def test_bad_create_is_refused_with_code_and_message_and_writes_nothing(
 def test_malformed_json_is_refused(township: Township) -> None:
     before = written()
     r = Api(township.users["grid_a1"]).post("/cases", raw="{not json")
-    assert (r.status_code, r.json()) == (400, {"code": "http_400", "message": "Cannot parse request body"})
+    assert (r.status_code, r.json()) == (400, {"code": "invalid_json", "message": "Cannot parse request body"})
     assert written() == before
 
 
@@ -174,11 +174,14 @@ def test_bad_action_is_refused_and_changes_nothing(
 
 
 def test_an_unknown_action_path_is_404_and_changes_nothing(township: Township) -> None:
-    # No route matches, so Django (not the API) answers: a 404 without the JSON error body.
+    # No route matches: the API's catch-all answers with its JSON error body.
     case = services.create_case(actor=township.users["dispatcher"], data=CaseInputFactory()).case
     before_row, before = row(case), written()
     r = Api(township.users["dispatcher"]).post(f"/cases/{case.pk}/fly", {})
-    assert r.status_code == 404
+    assert (r.status_code, r.json()) == (
+        404,
+        {"code": "unknown_endpoint", "message": f"No such endpoint: /api/v1/cases/{case.pk}/fly"},
+    )
     assert (row(case), written()) == (before_row, before)
 
 

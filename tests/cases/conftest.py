@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from tests.cases.factories import drive_to
 from tests.township import Township
 from zhizhi.cases.models import Case, Status
-from zhizhi.core import calendar
-from zhizhi.territory import locate
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    """Every test locates points and counts working days against its own database."""
-    cache.clear()
-    locate.reset()
-    calendar.invalidate()
-    yield
-    calendar.invalidate()
 
 
 @pytest.fixture

@@ -179,8 +179,8 @@ def test_text_is_trimmed(township: Township) -> None:
         ("grid_a1", (122.175, 29.775), "forbidden_region"),  # village B
         ("grid_a1", (122.075, 29.775), "forbidden_region"),  # village A, another grid
         ("cadre_b", (LON, LAT), "forbidden_region"),
-        ("leader", (LON, LAT), "forbidden_region"),  # leaders do not register cases
-        ("handler_enf", (LON, LAT), "forbidden_region"),  # nor do handlers
+        ("leader", (LON, LAT), "forbidden_role"),  # leaders do not register cases
+        ("handler_enf", (LON, LAT), "forbidden_role"),  # nor do handlers
     ],
 )
 def test_creation_outside_the_actors_scope_is_refused(

@@ -83,7 +83,9 @@ def test_discovery_changeset_follows_the_last_edit_of_a_question(client: Client,
 
 
 def test_services_json_lists_every_public_subclass(client: Client):
-    assert "neighbor_dispute" not in {c for c in Category.objects.filter(accepts_public_reports=True).values_list("code", flat=True)}
+    assert "neighbor_dispute" not in {
+        c for c in Category.objects.filter(accepts_public_reports=True).values_list("code", flat=True)
+    }
     response, body = get_json(client, f"{BASE}/services.json")
 
     assert response.status_code == 200

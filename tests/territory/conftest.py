@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from tests.territory.util import A01, A0101, A0102, A02, B01, TOWN, VA, VB, Town, square
-from zhizhi.territory import locate, services
+from zhizhi.territory import services
 from zhizhi.territory.models import Level
-
-
-@pytest.fixture(autouse=True)
-def _fresh_locate_index():
-    cache.clear()
-    locate.reset()
-    yield
-    cache.clear()
-    locate.reset()
 
 
 def _make(parent, level, code, name, box=None, kind=""):

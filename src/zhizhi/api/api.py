@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -57,9 +58,12 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(
-        request, {"code": f"http_{exc.status_code}", "message": str(exc)}, status=exc.status_code
-    )
+    code = f"http_{exc.status_code}"
+    if exc.status_code == 400 and "parse request body" in str(exc):
+        code = "invalid_json"
+    elif exc.status_code == 403 and "CSRF" in str(exc):
+        code = "csrf_failed"
+    return api.create_response(request, {"code": code, "message": str(exc)}, status=exc.status_code)
 
 
 @api.exception_handler(Http404)
@@ -71,3 +75,11 @@ from zhizhi.api import cases, reference  # noqa: E402  (routers register against
 
 api.add_router("/cases", cases.router, tags=["cases"])
 api.add_router("/", reference.router, tags=["reference"])
+
+
+@csrf_exempt  # nothing is written: answer 404 whatever the method, not a CSRF 403
+def unknown_endpoint(request: HttpRequest, path: str = "") -> HttpResponse:
+    """Any /api/v1/ URL that matches no endpoint: a JSON 404 like every other API error."""
+    return api.create_response(
+        request, {"code": "unknown_endpoint", "message": f"No such endpoint: {request.path}"}, status=404
+    )

@@ -69,7 +69,9 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status:
     )
     # Suggest only cases the user may see: the others' existence must not leak (as on /duplicates).
     visible = set(
-        scope.visible_cases(user).filter(pk__in=[c.pk for c in result.duplicates]).values_list("pk", flat=True)
+        scope.visible_cases(user)
+        .filter(pk__in=[c.pk for c in result.duplicates])
+        .values_list("pk", flat=True)
     )
     body = {
         "case": present.detail(result.case, user, reveal=scope.can_view_personal(user, result.case)),

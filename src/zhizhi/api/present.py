@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -17,6 +18,11 @@ SUMMARY_RELATED = ("category", "category__parent", "nature", "region", "departme
 
 def with_related(qs: QuerySet[Case]) -> QuerySet[Case]:
     return qs.select_related(*SUMMARY_RELATED)
+
+
+def _t(value: datetime | None) -> datetime | None:
+    """Every time the API returns is in Asia/Shanghai (+08:00), however it was read."""
+    return timezone.localtime(value) if value is not None else None
 
 
 def _ref(obj: Any) -> dict[str, str] | None:
@@ -47,12 +53,12 @@ def summary(case: Case, *, reveal: bool = False) -> dict[str, Any]:
         "assignee": case.assignee.username if case.assignee else None,
         "status": case.status,
         "status_label": str(Status(case.status).label),
-        "received_at": case.received_at,
-        "response_due_at": case.response_due_at,
-        "due_at": case.due_at,
+        "received_at": _t(case.received_at),
+        "response_due_at": _t(case.response_due_at),
+        "due_at": _t(case.due_at),
         "due_provisional": case.due_provisional,
         "overdue": case.is_open and case.status != Status.SUSPENDED and case.due_at < now,
-        "resolved_at": case.resolved_at,
+        "resolved_at": _t(case.resolved_at),
         "resolved_on_time": case.resolved_on_time,
         "satisfaction": case.satisfaction,
         "supervision_count": case.supervision_count,
@@ -62,7 +68,7 @@ def summary(case: Case, *, reveal: bool = False) -> dict[str, Any]:
 def event(e: CaseEvent) -> dict[str, Any]:
     return {
         "id": e.pk,
-        "at": e.at,
+        "at": _t(e.at),
         "actor": e.actor.username if e.actor else None,
         "action": e.action,
         "from_status": e.from_status,
@@ -80,17 +86,17 @@ def detail(case: Case, user: User, *, reveal: bool = False) -> dict[str, Any]:
         lon=case.lon,
         lat=case.lat,
         personal_data_revealed=reveal,
-        clock_started_at=case.clock_started_at,
+        clock_started_at=_t(case.clock_started_at),
         paused_seconds=case.paused_seconds,
-        paused_at=case.paused_at,
+        paused_at=_t(case.paused_at),
         extension_days=case.extension_days,
         extension_requested_days=case.extension_requested_days,
-        dispatched_at=case.dispatched_at,
-        accepted_at=case.accepted_at,
-        started_at=case.started_at,
-        closed_at=case.closed_at,
+        dispatched_at=_t(case.dispatched_at),
+        accepted_at=_t(case.accepted_at),
+        started_at=_t(case.started_at),
+        closed_at=_t(case.closed_at),
         resolution=case.resolution,
-        visited_at=case.visited_at,
+        visited_at=_t(case.visited_at),
         visit_reached=case.visit_reached,
         return_count=case.return_count,
         reopen_count=case.reopen_count,
@@ -112,6 +118,6 @@ def duplicate(case: Case) -> dict[str, Any]:
         "id": case.pk,
         "title": case.title,
         "status": case.status,
-        "received_at": case.received_at,
+        "received_at": _t(case.received_at),
         "distance_m": getattr(case, "distance_m", 0.0),
     }

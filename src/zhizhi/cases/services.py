@@ -132,6 +132,8 @@ def _validate(data: CaseInput, actor: User) -> dict[str, Any]:
         "reporter_name": _text(data.reporter_name, name="reporter_name", label="反映人", limit=MAX_NAME),
         "reporter_phone": normalize_phone(data.reporter_phone) if data.reporter_phone.strip() else "",
     }
+    if scope.role_of(actor) not in scope.CREATE_ROLES:
+        raise PermissionDenied("forbidden_role", "当前角色不能登记工单")
     region = _resolve_region(data)
     if not scope.can_create_in(actor, region):
         raise PermissionDenied("forbidden_region", "无权在该区域登记工单")
@@ -167,7 +169,11 @@ def create_case(
     )
     try:
         with transaction.atomic():
-            case = Case.objects.create(
+            case = received_case(
+                actor=actor,
+                region=v["region"],
+                clock=clock,
+                now=now,
                 case_type=v["case_type"].code,
                 channel=data.channel,
                 category=v["category"],
@@ -177,29 +183,18 @@ def create_case(
                 address=v["address"],
                 lon=data.lon,
                 lat=data.lat,
-                region=v["region"],
-                region_path=v["region"].path,
                 reporter_name=v["reporter_name"],
                 reporter_phone=v["reporter_phone"],
                 priority=data.priority,
-                created_by=actor,
-                status=Status.RECEIVED,
-                received_at=now,
-                clock_started_at=now,
-                sla_policy=clock.policy,
-                sla_target=clock.target,
-                sla_unit=clock.unit,
-                response_due_at=clock.response_due_at,
-                due_at=clock.due_at,
-                due_provisional=clock.provisional,
             )
+            case.save(force_insert=True)
             _event(
                 case,
                 "create",
                 actor=actor,
                 at=now,
                 from_status="",
-                data={"channel": data.channel, "category": data.category, "due_at": clock.due_at.isoformat()},
+                data=create_event_data(case, clock),
             )
             if idempotency_key:
                 IdempotencyKey.objects.create(
@@ -213,6 +208,30 @@ def create_case(
                 return replay
         raise
     return CreateResult(case=case, duplicates=find_duplicates(case))
+
+
+def received_case(*, actor: User, region: Region, clock: sla.Clock, now: datetime, **fields: Any) -> Case:
+    """An unsaved case as registered: received now, in `region`, on `clock`. The one shape of a new
+    case row, for `create_case` and for bulk builders (the demo) alike."""
+    return Case(
+        region=region,
+        region_path=region.path,
+        created_by=actor,
+        status=Status.RECEIVED,
+        received_at=now,
+        clock_started_at=now,
+        sla_policy=clock.policy,
+        sla_target=clock.target,
+        sla_unit=clock.unit,
+        response_due_at=clock.response_due_at,
+        due_at=clock.due_at,
+        due_provisional=clock.provisional,
+        **fields,
+    )
+
+
+def create_event_data(case: Case, clock: sla.Clock) -> dict[str, Any]:
+    return {"channel": case.channel, "category": case.category.code, "due_at": _iso(clock.due_at)}
 
 
 def _replay(actor: User, key: str, fingerprint: str) -> CreateResult | None:
@@ -385,8 +404,17 @@ def _resume(case: Case, actor: User, p: Payload, now: datetime, data: dict[str, 
     case.paused_at = None
     old = case.due_at
     sla.recompute_due(case)
-    data.update(paused_seconds=paused, old_due_at=old.isoformat(), due_at=case.due_at.isoformat())
+    _refresh_flags(case, now)
+    data.update(paused_seconds=paused, old_due_at=_iso(old), due_at=_iso(case.due_at))
     return ["paused_seconds", "paused_at", "due_at", "due_provisional", "is_overdue", "is_due_soon"]
+
+
+def _refresh_flags(case: Case, now: datetime) -> None:
+    """The sweep's flags for a running case whose deadline just moved."""
+    case.is_overdue = case.due_at < now
+    case.is_due_soon = not case.is_overdue and case.due_at < now + timedelta(
+        hours=settings.ZHIZHI_DUE_SOON_HOURS
+    )
 
 
 def _request_extension(case: Case, actor: User, p: Payload, now: datetime, data: dict[str, Any]) -> list[str]:
@@ -407,12 +435,19 @@ def _request_extension(case: Case, actor: User, p: Payload, now: datetime, data:
 def _approve_extension(case: Case, actor: User, p: Payload, now: datetime, data: dict[str, Any]) -> list[str]:
     old = case.due_at
     case.extension_days += case.extension_requested_days or 0
-    data.update(days=case.extension_requested_days, old_due_at=old.isoformat())
+    data.update(days=case.extension_requested_days, old_due_at=_iso(old))
     case.extension_requested_days = None
     sla.recompute_due(case)
-    case.is_overdue = case.is_overdue and case.due_at < now
-    data.update(due_at=case.due_at.isoformat())
-    return ["extension_days", "extension_requested_days", "due_at", "due_provisional", "is_overdue"]
+    _refresh_flags(case, now)
+    data.update(due_at=_iso(case.due_at))
+    return [
+        "extension_days",
+        "extension_requested_days",
+        "due_at",
+        "due_provisional",
+        "is_overdue",
+        "is_due_soon",
+    ]
 
 
 def _deny_extension(case: Case, actor: User, p: Payload, now: datetime, data: dict[str, Any]) -> list[str]:
@@ -431,10 +466,20 @@ def _resolve(case: Case, actor: User, p: Payload, now: datetime, data: dict[str,
     case.resolved_at = now
     case.resolved_on_time = now <= case.due_at
     case.is_due_soon = False
+    if case.extension_requested_days is not None:  # moot once the work is done
+        data.update(extension_request_dropped=case.extension_requested_days)
+        case.extension_requested_days = None
     if case.assignee_id is None:
         case.assignee = actor
     data.update(on_time=case.resolved_on_time)
-    return ["resolution", "resolved_at", "resolved_on_time", "is_due_soon", "assignee"]
+    return [
+        "resolution",
+        "resolved_at",
+        "resolved_on_time",
+        "is_due_soon",
+        "assignee",
+        "extension_requested_days",
+    ]
 
 
 def _return_visit(case: Case, actor: User, p: Payload, now: datetime, data: dict[str, Any]) -> list[str]:
@@ -468,7 +513,7 @@ def _reopen(case: Case, actor: User, p: Payload, now: datetime, data: dict[str, 
     sla.recompute_due(case)
     # The case is back in 'dispatched': the time to sign for it runs from now, not from receipt.
     case.response_due_at = sla.response_due(case, now)
-    data.update(due_at=case.due_at.isoformat())
+    data.update(due_at=_iso(case.due_at))
     return [
         "reopen_count", "clock_started_at", "dispatched_at", "extension_days", "extension_requested_days",
         "paused_seconds", "resolution", "resolved_at", "resolved_on_time", "closed_at", "visited_at",
@@ -496,7 +541,8 @@ def _merge(case: Case, actor: User, p: Payload, now: datetime, data: dict[str, A
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    """Event data times, always in Asia/Shanghai, whether computed now or read back from the database."""
+    return timezone.localtime(value).isoformat() if value else None
 
 
 EFFECTS: dict[str, Effect] = {

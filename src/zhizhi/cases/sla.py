@@ -136,7 +136,10 @@ def recompute_provisional() -> int:
                     action="due_recomputed",
                     from_status=case.status,
                     to_status=case.status,
-                    data={"old_due_at": old.isoformat(), "new_due_at": case.due_at.isoformat()},
+                    data={
+                        "old_due_at": timezone.localtime(old).isoformat(),
+                        "new_due_at": timezone.localtime(case.due_at).isoformat(),
+                    },
                 )
             count += 1
     return count

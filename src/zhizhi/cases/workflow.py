@@ -74,15 +74,15 @@ class Workflow:
         roles = set(Role.values)
         if self.initial not in states:
             errors.append(f"{self.name}: initial state {self.initial!r} is not a state")
-        for extra in (self.terminal | self.open_states) - states:
+        for extra in sorted((self.terminal | self.open_states) - states):
             errors.append(f"{self.name}: {extra!r} is not a state")
         for a in self.actions.values():
-            for s in a.sources:
+            for s in sorted(a.sources):
                 if s not in states:
                     errors.append(f"{self.name}.{a.name}: unknown source state {s!r}")
             if a.target is not None and a.target not in states:
                 errors.append(f"{self.name}.{a.name}: unknown target state {a.target!r}")
-            for r in a.roles:
+            for r in sorted(a.roles):
                 if r not in roles:
                     errors.append(f"{self.name}.{a.name}: unknown role {r!r}")
             for f in (*a.required, *a.optional):
@@ -103,9 +103,9 @@ class Workflow:
                 if t not in reachable:
                     reachable.add(t)
                     frontier.append(t)
-        for s in states - reachable:
+        for s in sorted(states - reachable):
             errors.append(f"{self.name}: state {s!r} is unreachable")
-        for s in states - self.terminal:
+        for s in sorted(states - self.terminal):
             if not any(a.target not in (None, s) for a in self.allowed_in(s)):
                 errors.append(f"{self.name}: state {s!r} has no way out")
         return errors

@@ -17,8 +17,8 @@ from datetime import date, datetime, timedelta
 from faker import Faker
 
 from zhizhi.accounts.models import Department
-from zhizhi.cases import sla
-from zhizhi.cases.models import Case, CaseEvent, Category, Channel, Priority, RequestNature, SlaPolicy, Status
+from zhizhi.cases import services, sla
+from zhizhi.cases.models import Case, CaseEvent, Category, Channel, Priority, RequestNature, SlaPolicy
 from zhizhi.core import calendar
 from zhizhi.core.personal import normalize_phone
 from zhizhi.demo.builder import intake, mix, texts
@@ -215,7 +215,11 @@ class CaseFactory:
 
         street = f"{self.fake.street_name()}{rng.randint(1, 199)}号"
         title = parent.title if parent is not None else texts.title(code, village.name, rng)
-        case = Case(
+        case = services.received_case(
+            actor=creator,
+            region=micro_grid,
+            clock=clock,
+            now=t0,
             case_type="event",
             channel=channel,
             category=category,
@@ -232,26 +236,12 @@ class CaseFactory:
             address=f"舟山市普陀区六横镇{village.name}{street}",
             lon=lon,
             lat=lat,
-            region=micro_grid,
-            region_path=micro_grid.path,
             reporter_name=reporter_name,
             reporter_phone=reporter_phone,
             priority=priority,
-            created_by=creator,
-            status=Status.RECEIVED,
-            received_at=t0,
-            clock_started_at=t0,
-            sla_policy=clock.policy,
-            sla_target=clock.target,
-            sla_unit=clock.unit,
-            response_due_at=clock.response_due_at,
-            due_at=clock.due_at,
-            due_provisional=clock.provisional,
         )
         timeline = Timeline(case=case, until=self.w.until)
-        timeline.created(
-            creator, t0, {"channel": channel, "category": code, "due_at": clock.due_at.isoformat()}
-        )
+        timeline.created(creator, t0, services.create_event_data(case, clock))
         if parent is not None:
             dispatcher = rng.choice(staff.dispatchers)
             payload = {"parent": str(parent.index), "note": texts.MERGE_NOTE}
