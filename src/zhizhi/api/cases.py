@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date
 from typing import Any
@@ -22,9 +23,7 @@ from zhizhi.api.schemas import (
     DuplicateOut,
     ErrorOut,
 )
-from zhizhi.cases import queries, services
-from zhizhi.cases.types import EVENT
-from zhizhi.cases.workflow import FIELDS
+from zhizhi.cases import queries, services, types
 from zhizhi.core.errors import ValidationFailed
 
 router = Router()
@@ -150,10 +149,25 @@ def get_duplicates(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
     return [present.duplicate(c) for c in services.find_duplicates(case) if c.pk in visible]
 
 
+def _action_payload(request: HttpRequest, payload: ActionIn) -> dict[str, Any]:
+    """The typed shared fields, plus any other field of the JSON body (a domain type's own fields,
+    or a mistake that the service refuses with unknown_field)."""
+    fields = payload.model_dump(exclude_none=True)
+    try:
+        raw = json.loads(request.body or b"{}")
+    except ValueError:
+        raw = {}
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            if key not in ActionIn.model_fields and value is not None:
+                fields[key] = value
+    return fields
+
+
 def _make_action_view(name: str) -> Any:
     def view(request: HttpRequest, case_id: int, payload: ActionIn) -> dict[str, Any]:
         user = _user(request)
-        case = services.transition(case_id, name, actor=user, payload=payload.model_dump(exclude_none=True))
+        case = services.transition(case_id, name, actor=user, payload=_action_payload(request, payload))
         fresh = (
             present.with_related(scope.visible_cases(user))
             .select_related("sla_policy")
@@ -167,17 +181,29 @@ def _make_action_view(name: str) -> Any:
     return view
 
 
-for _action in EVENT.workflow.actions.values():
-    _doc = "Required: " + (", ".join(f"`{f}` ({FIELDS[f]})" for f in _action.required) or "nothing")
-    if _action.optional:
-        _doc += ". Optional: " + ", ".join(f"`{f}`" for f in _action.optional)
-    _doc += (
-        f". Allowed from: {', '.join(sorted(_action.sources))}; roles: {', '.join(sorted(_action.roles))}."
-    )
-    router.post(
-        f"/{{case_id}}/{_action.name}",
-        response={200: dict, **ERRORS},
-        summary=f"{_action.label} ({_action.name})",
-        description=_doc,
-        operation_id=f"case_{_action.name}",
-    )(_make_action_view(_action.name))
+def _register_action_routes() -> None:
+    """One POST per action name across every registered case type (an action a case's own type
+    does not have is refused by the service with 404 unknown_action)."""
+    seen: dict[str, list[str]] = {}
+    for ct in types.REGISTRY.values():
+        for action in ct.workflow.actions.values():
+            fields = ", ".join(f"`{f}` ({ct.workflow.field_help(f)})" for f in action.required) or "nothing"
+            line = f"**{ct.code}**: required {fields}"
+            if action.optional:
+                line += "; optional " + ", ".join(f"`{f}`" for f in action.optional)
+            line += f"; from {', '.join(sorted(action.sources))}; roles {', '.join(sorted(action.roles))}."
+            seen.setdefault(action.name, []).append(line)
+    for name, lines in seen.items():
+        label = next(
+            ct.workflow.actions[name].label for ct in types.REGISTRY.values() if name in ct.workflow.actions
+        )
+        router.post(
+            f"/{{case_id}}/{name}",
+            response={200: dict, **ERRORS},
+            summary=f"{label} ({name})",
+            description="\n\n".join(lines),
+            operation_id=f"case_{name}",
+        )(_make_action_view(name))
+
+
+_register_action_routes()

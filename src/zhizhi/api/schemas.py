@@ -36,7 +36,10 @@ class CaseIn(Schema):
 
 
 class ActionIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    """The shared action fields, typed; a domain type's own fields pass through and the service
+    refuses any field the action does not take (422 unknown_field)."""
+
+    model_config = ConfigDict(extra="allow")
 
     department: str | None = None
     assignee: str | None = None

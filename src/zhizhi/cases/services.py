@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -293,18 +292,22 @@ def find_duplicates(case: Case, *, limit: int = 5) -> list[Case]:
 Payload = dict[str, Any]
 
 
+GUARD_CHECKS: dict[str, types.Guard] = {
+    "extension_pending": lambda case, now: case.extension_requested_days is not None,
+    "no_extension_pending": lambda case, now: case.extension_requested_days is None,
+    "before_due": lambda case, now: now <= case.due_at,
+    "unsatisfied": lambda case, now: case.satisfaction == Satisfaction.UNSATISFIED,
+    "not_unsatisfied": lambda case, now: case.satisfaction != Satisfaction.UNSATISFIED,
+}
+
+
 def _guard_ok(name: str, case: Case, now: datetime) -> bool:
-    if name == "extension_pending":
-        return case.extension_requested_days is not None
-    if name == "no_extension_pending":
-        return case.extension_requested_days is None
-    if name == "before_due":
-        return now <= case.due_at
-    if name == "unsatisfied":
-        return case.satisfaction == Satisfaction.UNSATISFIED
-    if name == "not_unsatisfied":
-        return case.satisfaction != Satisfaction.UNSATISFIED
-    raise ValueError(name)
+    check = types.get(case.case_type).guard_checks.get(name) or GUARD_CHECKS[name]
+    return check(case, now)
+
+
+def _guard_message(case: Case, name: str) -> str:
+    return types.get(case.case_type).guard_messages.get(name) or GUARD_MESSAGES.get(name, name)
 
 
 GUARD_MESSAGES = {
@@ -348,7 +351,12 @@ def _clean_payload(action: Action, payload: Payload) -> Payload:
     return clean
 
 
-Effect = Callable[[Case, User, Payload, datetime, dict[str, Any]], list[str]]
+Effect = types.Effect
+
+
+def record_only(case: Case, actor: User, p: Payload, now: datetime, data: dict[str, Any]) -> list[str]:
+    """The effect of an action that only changes the status and writes its event."""
+    return []
 
 
 def _dispatch(case: Case, actor: User, p: Payload, now: datetime, data: dict[str, Any]) -> list[str]:
@@ -603,10 +611,12 @@ def transition(
             )
         for g in action.guards:
             if not _guard_ok(g, case, now):
-                raise Conflict("guard_failed", GUARD_MESSAGES[g], guard=g)
+                raise Conflict("guard_failed", _guard_message(case, g), guard=g)
         clean = _clean_payload(action, payload)
         data: dict[str, Any] = {}
-        changed = EFFECTS[action.name](case, actor, clean, now, data)
+        case_type = types.get(case.case_type)
+        effect = case_type.effects.get(action.name) or EFFECTS[action.name]
+        changed = effect(case, actor, clean, now, data)
         from_status = case.status
         case.status = action.next_status(from_status)
         case.save(update_fields=sorted({*changed, "status", "updated_at"}))

@@ -63,6 +63,12 @@ class Workflow:
     terminal: frozenset[str]
     open_states: frozenset[str]
     actions: dict[str, Action] = field(default_factory=dict)
+    # A domain's own payload fields and guards, beside the shared FIELDS and GUARDS.
+    fields: dict[str, str] = field(default_factory=dict)
+    guards: dict[str, str] = field(default_factory=dict)
+
+    def field_help(self, name: str) -> str:
+        return self.fields.get(name) or FIELDS.get(name, "")
 
     def allowed_in(self, status: str) -> list[Action]:
         return [a for a in self.actions.values() if status in a.sources]
@@ -86,10 +92,10 @@ class Workflow:
                 if r not in roles:
                     errors.append(f"{self.name}.{a.name}: unknown role {r!r}")
             for f in (*a.required, *a.optional):
-                if f not in FIELDS:
+                if f not in FIELDS and f not in self.fields:
                     errors.append(f"{self.name}.{a.name}: unknown field {f!r}")
             for g in a.guards:
-                if g not in GUARDS:
+                if g not in GUARDS and g not in self.guards:
                     errors.append(f"{self.name}.{a.name}: unknown guard {g!r}")
             if not a.roles:
                 errors.append(f"{self.name}.{a.name}: no role may take it")
