@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bootstrap migrate demo lint typecheck bench clean
+.PHONY: run test bootstrap migrate demo lint typecheck bench clean assets
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 2; }
@@ -19,10 +19,23 @@ bootstrap: $(STAMP)
 migrate: bootstrap
 	$(BIN)/zhizhi migrate --noinput
 
-run: migrate
+run: migrate assets
 	$(BIN)/zhizhi demo --if-empty
 	$(BIN)/zhizhi demo_logins
 	$(BIN)/zhizhi runserver 127.0.0.1:$(PORT)
+
+# Browser assets (htmx, ECharts, Leaflet, Bootstrap) from npm into src/zhizhi/web/static/vendor/.
+# Without npm (or offline) the workbench still runs: plain styling, tables instead of charts, no map.
+VENDOR_MANIFEST := src/zhizhi/web/static/vendor/manifest.json
+assets:
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "warning: npm not found: the workbench runs without its browser assets (no charts, no map); install Node.js and run 'make assets'"; \
+	elif [ -f $(VENDOR_MANIFEST) ] && [ $(VENDOR_MANIFEST) -nt frontend/package-lock.json ] && [ $(VENDOR_MANIFEST) -nt frontend/build.mjs ]; then \
+	  echo "assets: up to date"; \
+	else \
+	  (cd frontend && npm ci --no-audit --no-fund && node build.mjs) || \
+	  echo "warning: 'make assets' failed: the workbench runs without its browser assets"; \
+	fi
 
 test: bootstrap
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)

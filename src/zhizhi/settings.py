@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "zhizhi.cases",
     "zhizhi.open311",
     "zhizhi.demo",
+    "zhizhi.metrics",
     "zhizhi.web",
 ]
 
@@ -154,6 +155,7 @@ ZHIZHI_MAP_TILE_URL = os.environ.get("ZHIZHI_MAP_TILE_URL", "")
 ZHIZHI_MAP_TILE_ATTRIBUTION = os.environ.get("ZHIZHI_MAP_TILE_ATTRIBUTION", "")
 ZHIZHI_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 ZHIZHI_EXPORT_DIR = VAR_DIR / "exports"
+ZHIZHI_IMPORT_DIR = VAR_DIR / "imports"
 ZHIZHI_EXPORT_SYNC_LIMIT = 10_000  # larger exports run in the background with a progress page
 
 LOGGING = {

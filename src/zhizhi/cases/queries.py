@@ -90,3 +90,124 @@ def apply(qs: QuerySet[Case], f: CaseFilter, *, now: datetime | None = None) -> 
 def list_for(user: User, f: CaseFilter) -> QuerySet[Case]:
     """The user's visible cases, filtered, in a stable order (newest first, id breaks ties)."""
     return apply(scope.visible_cases(user), f).order_by("-received_at", "-id")
+
+
+# --- The workbench's lists: more filters, sorting, and the counts its pages show -------------------
+# The web case list, its Excel export and every dashboard drill-down read through `workbench_list`,
+# so a KPI computed on `apply_workbench(...)` and the list it links to count the same rows.
+
+
+@dataclass
+class WorkbenchFilter(CaseFilter):
+    open: bool | None = None  # status is one of the open states
+    dispatched: bool | None = None  # has been dispatched at least once
+    resolved: bool | None = None  # resolved_at is set (resolved or closed, and not reopened since)
+    on_time: bool | None = None  # resolved, and by its due time
+    visited: bool | None = None  # a return visit has been recorded
+    visit_reached: bool | None = None  # the return visit reached the reporter
+    satisfaction: str | None = None  # comma list of Satisfaction values
+    supervised: bool | None = None  # 督办 at least once
+    returned: bool | None = None  # 退单 at least once
+    reopened: bool | None = None  # 重办 at least once
+    due_soon: bool | None = None  # running, not yet overdue, due within ZHIZHI_DUE_SOON_HOURS
+    phone: str | None = None  # the reporter's phone, exactly (normalised)
+    created_by: str | None = None  # username of who registered it
+    sort: str | None = None  # a key of SORTS
+
+
+SORTS: dict[str, tuple[str, ...]] = {
+    "-received": ("-received_at", "-id"),
+    "received": ("received_at", "id"),
+    "due": ("due_at", "id"),
+    "-due": ("-due_at", "-id"),
+    "-resolved": ("-resolved_at", "-id"),
+    "resolved": ("resolved_at", "id"),
+    "id": ("id",),
+    "-id": ("-id",),
+    "status": ("status", "-received_at", "-id"),
+    "urgency": ("_open_rank", "due_at", "id"),  # open cases first, the most overdue first
+}
+DEFAULT_SORT = "-received"
+
+
+def due_soon_q(now: datetime) -> Q:
+    from django.conf import settings
+
+    soon = now + timedelta(hours=settings.ZHIZHI_DUE_SOON_HOURS)
+    return Q(status__in=OPEN_STATUSES, due_at__gte=now, due_at__lt=soon) & ~Q(status=Status.SUSPENDED)
+
+
+def _flag(qs: QuerySet[Case], value: bool | None, q: Q) -> QuerySet[Case]:
+    if value is True:
+        return qs.filter(q)
+    if value is False:
+        return qs.exclude(q)
+    return qs
+
+
+def apply_workbench(qs: QuerySet[Case], f: WorkbenchFilter, *, now: datetime | None = None) -> QuerySet[Case]:
+    """`apply` plus the workbench's flags. Raises ValidationFailed on an unknown value."""
+    from zhizhi.cases.models import Satisfaction
+    from zhizhi.core.personal import normalize_phone
+
+    now = now or timezone.now()
+    qs = apply(qs, f, now=now)
+    qs = _flag(qs, f.open, Q(status__in=OPEN_STATUSES))
+    qs = _flag(qs, f.dispatched, Q(dispatched_at__isnull=False))
+    qs = _flag(qs, f.resolved, Q(resolved_at__isnull=False))
+    qs = _flag(qs, f.on_time, Q(resolved_at__isnull=False, resolved_on_time=True))
+    qs = _flag(qs, f.visited, Q(visited_at__isnull=False))
+    qs = _flag(qs, f.visit_reached, Q(visit_reached=True))
+    qs = _flag(qs, f.supervised, Q(supervision_count__gt=0))
+    qs = _flag(qs, f.returned, Q(return_count__gt=0))
+    qs = _flag(qs, f.reopened, Q(reopen_count__gt=0))
+    qs = _flag(qs, f.due_soon, due_soon_q(now))
+    if f.satisfaction:
+        levels = [s.strip() for s in f.satisfaction.split(",") if s.strip()]
+        bad = [s for s in levels if s not in Satisfaction.values]
+        if bad:
+            raise ValidationFailed("invalid_satisfaction", f"未知的满意度：{', '.join(bad)}")
+        qs = qs.filter(satisfaction__in=levels)
+    if f.phone:
+        qs = qs.filter(reporter_phone=normalize_phone(f.phone))
+    if f.created_by:
+        qs = qs.filter(created_by__username=f.created_by)
+    return qs
+
+
+def order_workbench(qs: QuerySet[Case], sort: str | None) -> QuerySet[Case]:
+    from django.db import models as m
+
+    key = sort or DEFAULT_SORT
+    if key not in SORTS:
+        raise ValidationFailed("invalid_sort", f"未知的排序：{key}")
+    if key == "urgency":
+        open_first = m.When(status__in=OPEN_STATUSES, then=m.Value(0))
+        qs = qs.annotate(_open_rank=m.Case(open_first, default=m.Value(1), output_field=m.IntegerField()))
+    return qs.order_by(*SORTS[key])
+
+
+def workbench_list(user: User, f: WorkbenchFilter, *, now: datetime | None = None) -> QuerySet[Case]:
+    """The user's visible cases under the workbench filter, in the filter's order."""
+    return order_workbench(apply_workbench(scope.visible_cases(user), f, now=now), f.sort)
+
+
+def status_counts(user: User) -> dict[str, int]:
+    """How many of the user's visible cases are in each status (every status, zeros included)."""
+    from django.db import models as m
+
+    rows = dict(scope.visible_cases(user).order_by().values_list("status").annotate(n=m.Count("id")))
+    return {s: rows.get(s, 0) for s in Status.values}
+
+
+def open_counts_by_region(user: User) -> dict[int, int]:
+    """Open visible cases per region id (the region a case is filed under, not rolled up)."""
+    from django.db import models as m
+
+    return dict(
+        scope.visible_cases(user)
+        .filter(status__in=OPEN_STATUSES)
+        .order_by()
+        .values_list("region_id")
+        .annotate(n=m.Count("id"))
+    )

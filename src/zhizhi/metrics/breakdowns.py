@@ -1,0 +1,130 @@
+"""Intake broken down by day (or month), category, channel and sub-region, each bucket with the
+case-list querystring that lists exactly its cases (see `kpis`)."""
+
+from __future__ import annotations
+
+import calendar as pycal
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from zhizhi.cases.models import Case, Category, Channel
+from zhizhi.cases.queries import apply_workbench
+from zhizhi.metrics.kpis import Period, case_filter, encode
+from zhizhi.territory.models import Region
+
+MAX_DAILY_DAYS = 92  # longer periods are broken down by month
+
+
+@dataclass(frozen=True)
+class Bucket:
+    key: str
+    label: str
+    count: int
+    query: str  # case-list querystring
+
+
+def _base(qs: QuerySet[Case], region: str | None, period: Period) -> QuerySet[Case]:
+    return apply_workbench(qs, case_filter({}, region=region, period=period))
+
+
+def _months(period: Period) -> list[tuple[date, date]]:
+    out = []
+    d = period.start
+    while d <= period.end:
+        last = date(d.year, d.month, pycal.monthrange(d.year, d.month)[1])
+        out.append((d, min(last, period.end)))
+        d = last + timedelta(days=1)
+    return out
+
+
+def intake_over_time(qs: QuerySet[Case], *, region: str | None, period: Period) -> tuple[str, list[Bucket]]:
+    """('day' | 'month', buckets): every day (or month) of the period, zeros included."""
+    tz = timezone.get_default_timezone()
+    rows = dict(
+        _base(qs, region, period)
+        .annotate(day=TruncDate("received_at", tzinfo=tz))
+        .order_by()
+        .values_list("day")
+        .annotate(n=Count("id"))
+    )
+    per_day: dict[date, int] = {
+        (d if isinstance(d, date) else date.fromisoformat(str(d))): n for d, n in rows.items()
+    }
+    if period.days <= MAX_DAILY_DAYS:
+        days = [period.start + timedelta(days=i) for i in range(period.days)]
+        return "day", [
+            Bucket(
+                key=d.isoformat(),
+                label=f"{d.month}月{d.day}日",
+                count=per_day.get(d, 0),
+                query=encode(case_filter({}, region=region, received_from=d, received_to=d)),
+            )
+            for d in days
+        ]
+    buckets = []
+    for start, end in _months(period):
+        n = sum(v for d, v in per_day.items() if start <= d <= end)
+        buckets.append(
+            Bucket(
+                key=start.strftime("%Y-%m"),
+                label=f"{start.year}年{start.month}月",
+                count=n,
+                query=encode(case_filter({}, region=region, received_from=start, received_to=end)),
+            )
+        )
+    return "month", buckets
+
+
+def intake_by_category(qs: QuerySet[Case], *, region: str | None, period: Period) -> list[Bucket]:
+    """By category class (大类), largest first."""
+    rows = _base(qs, region, period).order_by().values_list("category__parent_id").annotate(n=Count("id"))
+    counts = dict(rows)
+    classes = {c.pk: c for c in Category.objects.filter(pk__in=[k for k in counts if k is not None])}
+    buckets = [
+        Bucket(
+            key=classes[pk].code,
+            label=classes[pk].name,
+            count=n,
+            query=encode(case_filter({}, region=region, period=period, category=classes[pk].code)),
+        )
+        for pk, n in counts.items()
+        if pk in classes
+    ]
+    return sorted(buckets, key=lambda b: (-b.count, b.key))
+
+
+def intake_by_channel(qs: QuerySet[Case], *, region: str | None, period: Period) -> list[Bucket]:
+    counts = dict(_base(qs, region, period).order_by().values_list("channel").annotate(n=Count("id")))
+    return [
+        Bucket(
+            key=ch.value,
+            label=str(ch.label),
+            count=counts.get(ch.value, 0),
+            query=encode(case_filter({}, region=region, period=period, channel=ch.value)),
+        )
+        for ch in Channel
+    ]
+
+
+def intake_by_subregion(qs: QuerySet[Case], *, region: Region, period: Period) -> list[Bucket]:
+    """By the region's children (villages under a town, grids under a village…), in code order."""
+    children = list(Region.objects.filter(parent=region, is_active=True).order_by("code"))
+    if not children:
+        return []
+    base = _base(qs, region.code, period)
+    agg = base.aggregate(
+        **{f"r{c.pk}": Count("id", filter=Q(region_path__startswith=c.path)) for c in children}
+    )
+    return [
+        Bucket(
+            key=c.code,
+            label=c.name,
+            count=agg[f"r{c.pk}"],
+            query=encode(case_filter({}, region=c.code, period=period)),
+        )
+        for c in children
+    ]
