@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bootstrap migrate demo lint typecheck bench clean assets
+.PHONY: run test bootstrap migrate demo lint typecheck bench clean assets messages
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 2; }
@@ -49,6 +49,12 @@ typecheck: bootstrap
 
 bench: bootstrap
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# English translations (docs/i18n.md): refresh the .po from the source, then compile the committed .mo.
+# Needs GNU gettext (msgfmt, xgettext). Translate any new or fuzzy entry in the .po and run it again.
+messages: bootstrap
+	cd src/zhizhi && ../../$(BIN)/zhizhi makemessages -l en --ignore "static/*" --ignore "node_modules/*"
+	cd src/zhizhi && ../../$(BIN)/zhizhi compilemessages -l en
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* build src/*.egg-info

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_noop
+
 from zhizhi.accounts.models import Role
 from zhizhi.cases.models import Status
 
@@ -161,35 +163,35 @@ BASE_WORKFLOW = Workflow(
     actions={
         a.name: a
         for a in [
-            _a("dispatch", "派单", [S.RECEIVED, S.RETURNED], S.DISPATCHED, _DISPATCH,
+            _a("dispatch", gettext_noop("派单"), [S.RECEIVED, S.RETURNED], S.DISPATCHED, _DISPATCH,
                required=("department",), optional=("assignee", "note")),
-            _a("accept", "签收", [S.DISPATCHED], S.ACCEPTED, _HANDLERS, optional=("note",), handler_only=True),
-            _a("return", "退单", [S.DISPATCHED, S.ACCEPTED], S.RETURNED, _HANDLERS,
+            _a("accept", gettext_noop("签收"), [S.DISPATCHED], S.ACCEPTED, _HANDLERS, optional=("note",), handler_only=True),
+            _a("return", gettext_noop("退单"), [S.DISPATCHED, S.ACCEPTED], S.RETURNED, _HANDLERS,
                required=("reason",), handler_only=True),
-            _a("start", "开始办理", [S.ACCEPTED], S.IN_PROGRESS, _HANDLERS, optional=("note",), handler_only=True),
-            _a("suspend", "挂起", [S.IN_PROGRESS], S.SUSPENDED, _HANDLERS, required=("reason",), handler_only=True),
-            _a("resume", "恢复办理", [S.SUSPENDED], S.IN_PROGRESS, _HANDLERS, optional=("note",), handler_only=True),
-            _a("request_extension", "申请延期", [S.ACCEPTED, S.IN_PROGRESS], None, _HANDLERS,
+            _a("start", gettext_noop("开始办理"), [S.ACCEPTED], S.IN_PROGRESS, _HANDLERS, optional=("note",), handler_only=True),
+            _a("suspend", gettext_noop("挂起"), [S.IN_PROGRESS], S.SUSPENDED, _HANDLERS, required=("reason",), handler_only=True),
+            _a("resume", gettext_noop("恢复办理"), [S.SUSPENDED], S.IN_PROGRESS, _HANDLERS, optional=("note",), handler_only=True),
+            _a("request_extension", gettext_noop("申请延期"), [S.ACCEPTED, S.IN_PROGRESS], None, _HANDLERS,
                required=("days", "reason"), guards=("no_extension_pending", "before_due"), handler_only=True),
-            _a("approve_extension", "批准延期", [S.ACCEPTED, S.IN_PROGRESS, S.SUSPENDED], None, _OVERSIGHT,
+            _a("approve_extension", gettext_noop("批准延期"), [S.ACCEPTED, S.IN_PROGRESS, S.SUSPENDED], None, _OVERSIGHT,
                optional=("note",), guards=("extension_pending",)),
-            _a("deny_extension", "驳回延期", [S.ACCEPTED, S.IN_PROGRESS, S.SUSPENDED], None, _OVERSIGHT,
+            _a("deny_extension", gettext_noop("驳回延期"), [S.ACCEPTED, S.IN_PROGRESS, S.SUSPENDED], None, _OVERSIGHT,
                required=("reason",), guards=("extension_pending",)),
-            _a("supervise", "督办", _OPEN, None, _OVERSIGHT, required=("note",)),
-            _a("resolve", "办结", [S.IN_PROGRESS], S.RESOLVED, _HANDLERS, required=("resolution",),
+            _a("supervise", gettext_noop("督办"), _OPEN, None, _OVERSIGHT, required=("note",)),
+            _a("resolve", gettext_noop("办结"), [S.IN_PROGRESS], S.RESOLVED, _HANDLERS, required=("resolution",),
                handler_only=True),
-            _a("self_resolve", "就地办结", [S.RECEIVED], S.RESOLVED, (R.GRID_WORKER, R.VILLAGE_CADRE),
+            _a("self_resolve", gettext_noop("就地办结"), [S.RECEIVED], S.RESOLVED, (R.GRID_WORKER, R.VILLAGE_CADRE),
                required=("resolution",)),
-            _a("return_visit", "回访", [S.RESOLVED], None, (R.HOTLINE_OPERATOR, R.DISPATCHER),
+            _a("return_visit", gettext_noop("回访"), [S.RESOLVED], None, (R.HOTLINE_OPERATOR, R.DISPATCHER),
                required=("reached",), optional=("satisfaction", "note")),
-            _a("close", "归档", [S.RESOLVED], S.CLOSED, (R.DISPATCHER, R.HOTLINE_OPERATOR),
+            _a("close", gettext_noop("归档"), [S.RESOLVED], S.CLOSED, (R.DISPATCHER, R.HOTLINE_OPERATOR),
                optional=("note",), guards=("not_unsatisfied",)),
             # 不满意件审核: an unsatisfied visit that review finds answered as far as policy allows.
-            _a("close_unsatisfied", "审核归档", [S.RESOLVED], S.CLOSED, _OVERSIGHT,
+            _a("close_unsatisfied", gettext_noop("审核归档"), [S.RESOLVED], S.CLOSED, _OVERSIGHT,
                required=("reason",), guards=("unsatisfied",)),
-            _a("reopen", "重办", [S.RESOLVED, S.CLOSED], S.DISPATCHED, (R.DISPATCHER, R.HOTLINE_OPERATOR),
+            _a("reopen", gettext_noop("重办"), [S.RESOLVED, S.CLOSED], S.DISPATCHED, (R.DISPATCHER, R.HOTLINE_OPERATOR),
                required=("reason",), guards=("unsatisfied",)),
-            _a("merge", "合并", [S.RECEIVED, S.DISPATCHED, S.RETURNED], S.MERGED, _DISPATCH,
+            _a("merge", gettext_noop("合并"), [S.RECEIVED, S.DISPATCHED, S.RETURNED], S.MERGED, _DISPATCH,
                required=("parent",), optional=("note",)),
         ]
     },

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from zhizhi.accounts import scope
@@ -31,15 +31,15 @@ from zhizhi.web.models import CaseAttachment
 from zhizhi.web.views.common import is_htmx, page, user_of
 
 SORT_CHOICES = (
-    ("-received", _l("受理时间（新→旧）")),
-    ("received", _l("受理时间（旧→新）")),
-    ("urgency", _l("紧急程度（在办、超期优先）")),
-    ("due", _l("办结期限（早→晚）")),
-    ("-due", _l("办结期限（晚→早）")),
-    ("-resolved", _l("办结时间（新→旧）")),
-    ("status", _l("状态")),
-    ("id", _l("编号（小→大）")),
-    ("-id", _l("编号（大→小）")),
+    ("-received", gettext_lazy("受理时间（新→旧）")),
+    ("received", gettext_lazy("受理时间（旧→新）")),
+    ("urgency", gettext_lazy("紧急程度（在办、超期优先）")),
+    ("due", gettext_lazy("办结期限（早→晚）")),
+    ("-due", gettext_lazy("办结期限（晚→早）")),
+    ("-resolved", gettext_lazy("办结时间（新→旧）")),
+    ("status", gettext_lazy("状态")),
+    ("id", gettext_lazy("编号（小→大）")),
+    ("-id", gettext_lazy("编号（大→小）")),
 )
 PER_PAGE_CHOICES = (20, 50, 100)
 DEFAULT_PER_PAGE = 20
