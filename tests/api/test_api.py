@@ -143,7 +143,10 @@ def test_bad_create_is_refused_with_code_and_message_and_writes_nothing(
 def test_malformed_json_is_refused(township: Township) -> None:
     before = written()
     r = Api(township.users["grid_a1"]).post("/cases", raw="{not json")
-    assert (r.status_code, r.json()) == (400, {"code": "invalid_json", "message": "Cannot parse request body"})
+    assert (r.status_code, r.json()) == (
+        400,
+        {"code": "invalid_json", "message": "Cannot parse request body"},
+    )
     assert written() == before
 
 

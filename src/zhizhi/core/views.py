@@ -14,4 +14,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except DatabaseError:
         row = None
     ok = row is not None and row[0] == 1
-    return JsonResponse({"status": "ok" if ok else "error", "database": connection.vendor}, status=200 if ok else 503)
+    return JsonResponse(
+        {"status": "ok" if ok else "error", "database": connection.vendor}, status=200 if ok else 503
+    )
