@@ -21,16 +21,19 @@ def _fresh_caches():
     """The database rolls back between tests; the cache, the locate index and the calendar must too."""
     from django.core.cache import cache
 
+    from zhizhi.cases import reference
     from zhizhi.core import calendar
     from zhizhi.territory import locate
 
     cache.clear()
     locate.reset()
     calendar.invalidate()
+    reference.reset()
     yield
     cache.clear()
     locate.reset()
     calendar.invalidate()
+    reference.reset()
 
 
 @pytest.fixture

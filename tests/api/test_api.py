@@ -384,6 +384,43 @@ def test_pages_concatenate_to_the_whole_ordered_list(township: Township) -> None
     assert math.ceil(11 / 3) == 4
 
 
+def test_a_count_beyond_the_limit_says_so(township: Township, monkeypatch) -> None:
+    # Given 5 cases and a count limit of 3 (10,000 in production)
+    from zhizhi.api import cases as api_cases
+
+    monkeypatch.setattr(api_cases, "COUNT_LIMIT", 3)
+    admin = township.users["admin"]
+    for i in range(5):
+        services.create_case(actor=admin, data=CaseInputFactory(title=f"第{i}件"), now=at("2024-05-06 09:00"))
+    api = Api(township.users["dispatcher"])
+    # Then the count stops at the limit and says it is not exact; the pages still reach every case
+    first = api.get("/cases", {"page_size": 2}).json()
+    assert (first["count"], first["count_exact"], first["pages"], len(first["results"])) == (3, False, 2, 2)
+    third = api.get("/cases", {"page": 3, "page_size": 2}).json()
+    assert len(third["results"]) == 1
+    # And a filtered list under the limit is exact
+    one = api.get("/cases", {"q": "第4件"}).json()
+    assert (one["count"], one["count_exact"]) == (1, True)
+
+
+def test_a_list_page_reads_a_fixed_number_of_queries(township: Township) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = township.users["admin"]
+    api = Api(township.users["dispatcher"])
+    services.create_case(actor=admin, data=CaseInputFactory(title="一"), now=at("2024-05-06 09:00"))
+    api.get("/cases")  # the token's first use is recorded (one UPDATE a minute at most)
+    with CaptureQueriesContext(connection) as one:
+        assert len(api.get("/cases").json()["results"]) == 1
+    for i in range(20):
+        services.create_case(actor=admin, data=CaseInputFactory(title=f"第{i}件"), now=at("2024-05-06 09:00"))
+    with CaptureQueriesContext(connection) as many:
+        assert len(api.get("/cases").json()["results"]) == 21
+    # No query per row: the summary's columns come with the page
+    assert len(many.captured_queries) == len(one.captured_queries)
+
+
 # --- Detail ----------------------------------------------------------------------------------------
 
 
@@ -454,8 +491,11 @@ def test_natures(township: Township) -> None:
 
 def test_sla_policies(township: Township) -> None:
     policies = Api(township.users["leader"]).get("/sla-policies").json()
-    # the catch-all, urgent, 5 natures with a limit, one per subclass
-    assert len(policies) == 2 + 5 + 99
+    # events: the catch-all, urgent, 5 natures with a limit, one per subclass; hazards: one per grade
+    assert [p["case_type"] for p in policies].count("event") == 2 + 5 + 99
+    assert [p["case_type"] for p in policies].count("hazard") == 2
+    assert [p["case_type"] for p in policies].count("petition") == 7  # one per statutory stage
+    assert len(policies) == 2 + 5 + 99 + 2 + 7
     by_name = {p.pop("name"): p for p in policies}
     for p in by_name.values():
         p.pop("id")

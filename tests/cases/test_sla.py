@@ -10,7 +10,7 @@ import pytest
 from tests.cases.factories import Clock, act, at, create, drive, eod, row
 from tests.township import Township
 from zhizhi.accounts.models import Department
-from zhizhi.cases import sla
+from zhizhi.cases import reference, sla
 from zhizhi.cases.models import Case, CaseEvent, Category, SlaPolicy, Status
 from zhizhi.core.errors import DomainError
 from zhizhi.core.models import CalendarDay, CalendarYear, DayKind
@@ -75,8 +75,9 @@ def test_catch_all_applies_only_when_nothing_specific_does(township: Township) -
 
 
 def test_no_policy_at_all_is_refused_and_nothing_is_written(township: Township) -> None:
-    # Given no active policy
+    # Given no active policy (a bulk update: no signals, so the reference snapshot is told)
     SlaPolicy.objects.update(is_active=False)
+    reference.changed()
     cases, events = Case.objects.count(), CaseEvent.objects.count()
     # When a case is registered
     with pytest.raises(DomainError) as exc:

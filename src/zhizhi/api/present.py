@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from zhizhi.accounts.models import User
+from zhizhi.cases import types
 from zhizhi.cases.models import Case, CaseEvent, Status
 from zhizhi.cases.services import available_actions
 from zhizhi.core.personal import mask_address, mask_name, mask_phone
@@ -16,8 +17,25 @@ from zhizhi.core.personal import mask_address, mask_name, mask_phone
 SUMMARY_RELATED = ("category", "category__parent", "nature", "region", "department", "assignee")
 
 
+# What `summary` reads, and nothing else: a list page builds fifty of these.
+SUMMARY_ONLY = (
+    *("id", "case_type", "channel", "title", "address", "reporter_name", "reporter_phone", "priority"),
+    *("status", "received_at", "response_due_at", "due_at", "due_provisional", "resolved_at"),
+    *("resolved_on_time", "satisfaction", "supervision_count"),
+    *("category__code", "category__name", "category__parent__code", "category__parent__name"),
+    *("nature__code", "nature__name", "department__code", "department__name", "assignee__username"),
+    *("region__code", "region__name", "region__level", "region__path"),
+)
+
+
 def with_related(qs: QuerySet[Case]) -> QuerySet[Case]:
-    return qs.select_related(*SUMMARY_RELATED)
+    # Not the region's boundary: a GeoJSON polygon (kilobytes for a real one) parsed for every row.
+    return qs.select_related(*SUMMARY_RELATED).defer("region__boundary")
+
+
+def for_summary(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """Rows for `summary` only (a list): the columns it reads. Anything else would be a query per row."""
+    return qs.select_related(*SUMMARY_RELATED).only(*SUMMARY_ONLY)
 
 
 def _t(value: datetime | None) -> datetime | None:
@@ -52,7 +70,7 @@ def summary(case: Case, *, reveal: bool = False) -> dict[str, Any]:
         "department": _ref(case.department),
         "assignee": case.assignee.username if case.assignee else None,
         "status": case.status,
-        "status_label": str(Status(case.status).label),
+        "status_label": types.status_label(case.case_type, case.status),
         "received_at": _t(case.received_at),
         "response_due_at": _t(case.response_due_at),
         "due_at": _t(case.due_at),

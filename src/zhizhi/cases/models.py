@@ -22,6 +22,8 @@ class Status(models.TextChoices):
     MERGED = "merged", _("已合并")
 
 
+# The base workflow's open and done states. A type may have states of its own: code that must hold
+# for every registered type uses `cases.types.open_states()` / `running_states()` instead.
 OPEN_STATUSES = frozenset(
     {
         Status.RECEIVED,
@@ -246,7 +248,13 @@ class Case(models.Model):
         ordering = ["-received_at", "-id"]
         indexes = [
             models.Index(fields=["status", "due_at"], name="case_status_due"),
-            models.Index(fields=["region_path", "status"], name="case_region_status"),
+            # Subtree filters are `region_path LIKE '/…/%'`: on PostgreSQL only a pattern_ops index
+            # serves a prefix LIKE under a non-C collation (other databases ignore opclasses).
+            models.Index(
+                fields=["region_path", "status"],
+                name="case_region_path_status",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
             models.Index(fields=["received_at", "id"], name="case_received"),
             models.Index(fields=["department", "status"], name="case_dept_status"),
             models.Index(fields=["assignee", "status"], name="case_assignee_status"),
@@ -259,7 +267,10 @@ class Case(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
+        """In one of its workflow's open states (the union over the registered workflows)."""
+        from zhizhi.cases.types import open_states
+
+        return self.status in open_states()
 
 
 class CaseEvent(models.Model):

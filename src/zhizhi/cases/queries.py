@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from zhizhi.accounts import scope
 from zhizhi.accounts.models import User
-from zhizhi.cases.models import OPEN_STATUSES, Case, Category, Channel, Status
+from zhizhi.cases import search, types
+from zhizhi.cases.models import Case, Category, Channel
 from zhizhi.core.errors import ValidationFailed
 from zhizhi.territory.models import Region
 
@@ -31,7 +32,8 @@ class CaseFilter:
 
 
 def open_overdue_q(now: datetime) -> Q:
-    return Q(status__in=OPEN_STATUSES, due_at__lt=now) & ~Q(status=Status.SUSPENDED)
+    """Open, the clock running (not paused), and past due — in any registered workflow."""
+    return Q(status__in=sorted(types.running_states()), due_at__lt=now)
 
 
 def _local_day_start(d: date) -> datetime:
@@ -44,7 +46,8 @@ def apply(qs: QuerySet[Case], f: CaseFilter, *, now: datetime | None = None) -> 
         qs = qs.filter(case_type=f.case_type)
     if f.status:
         statuses = [s.strip() for s in f.status.split(",") if s.strip()]
-        bad = [s for s in statuses if s not in Status.values]
+        known = types.all_states()
+        bad = [s for s in statuses if s not in known]
         if bad:
             raise ValidationFailed("invalid_status", f"未知的状态：{', '.join(bad)}")
         qs = qs.filter(status__in=statuses)
@@ -79,11 +82,13 @@ def apply(qs: QuerySet[Case], f: CaseFilter, *, now: datetime | None = None) -> 
     if f.q:
         text = f.q.strip()[:100]
         if text.isdigit():
-            qs = qs.filter(Q(pk=int(text)) | Q(title__icontains=text) | Q(reporter_phone=text))
+            by_number = Q(title__icontains=text) | Q(reporter_phone=text)
+            qs = qs.filter(Q(pk=int(text)) | by_number if len(text) <= 18 else by_number)
         else:
-            qs = qs.filter(
-                Q(title__icontains=text) | Q(description__icontains=text) | Q(address__icontains=text)
-            )
+            narrowing = search.narrowing(text)
+            if narrowing is not None:
+                qs = qs.filter(narrowing)
+            qs = qs.filter(search.text_q(text))
     return qs
 
 
@@ -134,7 +139,7 @@ def due_soon_q(now: datetime) -> Q:
     from django.conf import settings
 
     soon = now + timedelta(hours=settings.ZHIZHI_DUE_SOON_HOURS)
-    return Q(status__in=OPEN_STATUSES, due_at__gte=now, due_at__lt=soon) & ~Q(status=Status.SUSPENDED)
+    return Q(status__in=sorted(types.running_states()), due_at__gte=now, due_at__lt=soon)
 
 
 def _flag(qs: QuerySet[Case], value: bool | None, q: Q) -> QuerySet[Case]:
@@ -152,7 +157,7 @@ def apply_workbench(qs: QuerySet[Case], f: WorkbenchFilter, *, now: datetime | N
 
     now = now or timezone.now()
     qs = apply(qs, f, now=now)
-    qs = _flag(qs, f.open, Q(status__in=OPEN_STATUSES))
+    qs = _flag(qs, f.open, Q(status__in=sorted(types.open_states())))
     qs = _flag(qs, f.dispatched, Q(dispatched_at__isnull=False))
     qs = _flag(qs, f.resolved, Q(resolved_at__isnull=False))
     qs = _flag(qs, f.on_time, Q(resolved_at__isnull=False, resolved_on_time=True))
@@ -182,7 +187,7 @@ def order_workbench(qs: QuerySet[Case], sort: str | None) -> QuerySet[Case]:
     if key not in SORTS:
         raise ValidationFailed("invalid_sort", f"未知的排序：{key}")
     if key == "urgency":
-        open_first = m.When(status__in=OPEN_STATUSES, then=m.Value(0))
+        open_first = m.When(status__in=sorted(types.open_states()), then=m.Value(0))
         qs = qs.annotate(_open_rank=m.Case(open_first, default=m.Value(1), output_field=m.IntegerField()))
     return qs.order_by(*SORTS[key])
 
@@ -193,11 +198,12 @@ def workbench_list(user: User, f: WorkbenchFilter, *, now: datetime | None = Non
 
 
 def status_counts(user: User) -> dict[str, int]:
-    """How many of the user's visible cases are in each status (every status, zeros included)."""
+    """How many of the user's visible cases are in each status of every registered workflow
+    (zeros included)."""
     from django.db import models as m
 
     rows = dict(scope.visible_cases(user).order_by().values_list("status").annotate(n=m.Count("id")))
-    return {s: rows.get(s, 0) for s in Status.values}
+    return {s: rows.get(s, 0) for s in types.all_states()}
 
 
 def open_counts_by_region(user: User) -> dict[int, int]:
@@ -206,7 +212,7 @@ def open_counts_by_region(user: User) -> dict[int, int]:
 
     return dict(
         scope.visible_cases(user)
-        .filter(status__in=OPEN_STATUSES)
+        .filter(status__in=sorted(types.open_states()))
         .order_by()
         .values_list("region_id")
         .annotate(n=m.Count("id"))

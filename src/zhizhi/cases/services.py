@@ -20,15 +20,13 @@ from django.utils import timezone
 
 from zhizhi.accounts import scope
 from zhizhi.accounts.models import Department, Role, User
-from zhizhi.cases import sla, types
+from zhizhi.cases import reference, sla, types
 from zhizhi.cases.models import (
     Case,
     CaseEvent,
-    Category,
     Channel,
     IdempotencyKey,
     Priority,
-    RequestNature,
     Satisfaction,
     Status,
 )
@@ -94,7 +92,7 @@ def _resolve_region(data: CaseInput) -> Region:
         ):
             raise ValidationFailed("invalid_coordinates", "经纬度超出取值范围")
     if data.region:
-        region = Region.objects.filter(code=data.region, is_active=True).first()
+        region = Region.objects.defer("boundary").filter(code=data.region, is_active=True).first()
         if region is None:
             raise ValidationFailed("unknown_region", f"区域代码不存在：{data.region}")
         if data.lon is not None and data.lat is not None and not locate.contains(region, data.lon, data.lat):
@@ -114,12 +112,12 @@ def _validate(data: CaseInput, actor: User) -> dict[str, Any]:
         raise ValidationFailed("invalid_channel", f"未知的来源渠道：{data.channel}")
     if data.priority not in Priority.values:
         raise ValidationFailed("invalid_priority", f"未知的优先级：{data.priority}")
-    category = Category.objects.select_related("parent").filter(code=data.category, is_active=True).first()
+    category = reference.category(data.category)
     if category is None or (case_type.requires_category and category.parent_id is None):
         raise ValidationFailed("unknown_category", f"未知的事件小类：{data.category}")
     nature = None
     if data.nature:
-        nature = RequestNature.objects.filter(code=data.nature).first()
+        nature = reference.nature(data.nature)
         if nature is None:
             raise ValidationFailed("unknown_nature", f"未知的诉求性质：{data.nature}")
     fields = {
@@ -210,13 +208,15 @@ def create_case(
 
 
 def received_case(*, actor: User, region: Region, clock: sla.Clock, now: datetime, **fields: Any) -> Case:
-    """An unsaved case as registered: received now, in `region`, on `clock`. The one shape of a new
-    case row, for `create_case` and for bulk builders (the demo) alike."""
+    """An unsaved case as registered: received now, in `region`, on `clock`, in its type's initial
+    state (`Workflow.initial`). The one shape of a new case row, for `create_case` and for bulk
+    builders (the demo) alike."""
+    case_type = fields.get("case_type") or "event"
     return Case(
         region=region,
         region_path=region.path,
         created_by=actor,
-        status=Status.RECEIVED,
+        status=types.get(case_type).workflow.initial,
         received_at=now,
         clock_started_at=now,
         sla_policy=clock.policy,
@@ -606,7 +606,8 @@ def transition(
         if case.status not in action.sources:
             raise Conflict(
                 "invalid_transition",
-                f"工单当前状态为“{Status(case.status).label}”，不能执行“{action.label}”",
+                f"工单当前状态为“{types.status_label(case.case_type, case.status, translate=False)}”，"
+                f"不能执行“{action.label}”",
                 status_now=case.status,
             )
         for g in action.guards:

@@ -18,8 +18,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from zhizhi.cases import reference, types
 from zhizhi.cases.models import (
-    OPEN_STATUSES,
     Case,
     CaseEvent,
     Category,
@@ -48,11 +48,15 @@ class Clock:
 def matching_policies(
     case_type: str, category: Category, nature: RequestNature | None, priority: str
 ) -> list[SlaPolicy]:
-    q = Q(case_type=case_type, is_active=True)
-    q &= Q(category__isnull=True) | Q(category=category) | Q(category_id=category.parent_id)
-    q &= Q(nature__isnull=True) | (Q(nature=nature) if nature is not None else Q(pk__in=[]))
-    q &= Q(priority="") | Q(priority=priority)
-    return list(SlaPolicy.objects.filter(q).order_by("id"))
+    """The active policies of `case_type` that apply: each of category (the subclass or its class),
+    nature and priority either matches or is left blank. By id."""
+    categories = {None, category.pk, category.parent_id}
+    natures = {None, nature.pk if nature is not None else None}
+    return [
+        p
+        for p in reference.policies(case_type)
+        if p.category_id in categories and p.nature_id in natures and p.priority in ("", priority)
+    ]
 
 
 def _specificity(p: SlaPolicy) -> int:
@@ -126,7 +130,8 @@ def recompute_provisional() -> int:
     """After a holiday notice is entered: recompute every open case whose deadline was provisional."""
     count = 0
     with transaction.atomic():
-        for case in Case.objects.select_for_update().filter(due_provisional=True, status__in=OPEN_STATUSES):
+        open_now = sorted(types.open_states())
+        for case in Case.objects.select_for_update().filter(due_provisional=True, status__in=open_now):
             old = case.due_at
             recompute_due(case)
             case.save(update_fields=["due_at", "due_provisional", "updated_at"])
@@ -157,12 +162,14 @@ class SweepResult:
 def sweep(now: datetime | None = None) -> SweepResult:
     """Mark breaches and due-soon cases. Idempotent: a second run at the same time changes nothing.
 
-    A case newly past its deadline gets one `sla_breach` event; suspended cases are not swept
-    (their clock is paused; resuming moves the deadline).
+    Every registered workflow's open states are swept (a hazard in `rectifying` as well as an event
+    in `in_progress`). A case newly past its deadline gets one `sla_breach` event; cases in a paused
+    state (suspended) are not swept (their clock is paused; resuming moves the deadline).
     """
     now = now or timezone.now()
     soon = now + timedelta(hours=settings.ZHIZHI_DUE_SOON_HOURS)
-    running = Case.objects.filter(status__in=OPEN_STATUSES).exclude(status=Status.SUSPENDED)
+    open_states = sorted(types.open_states())
+    running = Case.objects.filter(status__in=sorted(types.running_states()))
     with transaction.atomic():
         breached_ids = list(running.filter(is_overdue=False, due_at__lt=now).values_list("id", flat=True))
         newly = Case.objects.filter(id__in=breached_ids).update(is_overdue=True, is_due_soon=False)
@@ -173,7 +180,7 @@ def sweep(now: datetime | None = None) -> SweepResult:
             ],
             batch_size=1000,
         )
-        cleared = Case.objects.filter(is_overdue=True, due_at__gte=now, status__in=OPEN_STATUSES).update(
+        cleared = Case.objects.filter(is_overdue=True, due_at__gte=now, status__in=open_states).update(
             is_overdue=False
         )
         due_soon = running.filter(is_due_soon=False, due_at__gte=now, due_at__lt=soon).update(
@@ -181,7 +188,7 @@ def sweep(now: datetime | None = None) -> SweepResult:
         )
         cleared_soon = (
             Case.objects.filter(is_due_soon=True)
-            .filter(Q(due_at__gte=soon) | Q(due_at__lt=now) | ~Q(status__in=OPEN_STATUSES))
+            .filter(Q(due_at__gte=soon) | Q(due_at__lt=now) | ~Q(status__in=open_states))
             .update(is_due_soon=False)
         )
         response = Case.objects.filter(

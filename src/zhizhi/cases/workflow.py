@@ -8,9 +8,10 @@ allowed, the effect says *what else* it changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_noop
 
 from zhizhi.accounts.models import Role
@@ -63,11 +64,17 @@ class Workflow:
     states: tuple[str, ...]
     initial: str
     terminal: frozenset[str]
+    # The states in which a case is still being handled (在办): the SLA clock can run out in them.
     open_states: frozenset[str]
     actions: dict[str, Action] = field(default_factory=dict)
     # A domain's own payload fields and guards, beside the shared FIELDS and GUARDS.
     fields: dict[str, str] = field(default_factory=dict)
     guards: dict[str, str] = field(default_factory=dict)
+    # Each state's label (a gettext_noop msgid or a lazy translation), shown through
+    # `types.status_label`; a state without one falls back to the base `Status` label.
+    labels: Mapping[str, str | Promise] = field(default_factory=dict)
+    # Open states in which the clock is paused: the SLA sweep skips them (base: suspended).
+    paused_states: frozenset[str] = frozenset()
 
     def field_help(self, name: str) -> str:
         return self.fields.get(name) or FIELDS.get(name, "")
@@ -82,8 +89,12 @@ class Workflow:
         roles = set(Role.values)
         if self.initial not in states:
             errors.append(f"{self.name}: initial state {self.initial!r} is not a state")
-        for extra in sorted((self.terminal | self.open_states) - states):
+        for extra in sorted((self.terminal | self.open_states | set(self.labels)) - states):
             errors.append(f"{self.name}: {extra!r} is not a state")
+        for extra in sorted(self.paused_states - self.open_states):
+            errors.append(f"{self.name}: paused state {extra!r} is not an open state")
+        for extra in sorted(self.open_states & self.terminal):
+            errors.append(f"{self.name}: terminal state {extra!r} cannot be open")
         for a in self.actions.values():
             for s in sorted(a.sources):
                 if s not in states:
@@ -160,6 +171,8 @@ BASE_WORKFLOW = Workflow(
     initial=S.RECEIVED,
     terminal=frozenset({S.CLOSED, S.MERGED}),
     open_states=frozenset(_OPEN),
+    labels={s.value: s.label for s in Status},
+    paused_states=frozenset({S.SUSPENDED}),
     actions={
         a.name: a
         for a in [

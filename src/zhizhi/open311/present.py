@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Max
 
+from zhizhi.cases import types
 from zhizhi.cases.models import Case, Category, SlaPolicy, SlaUnit, Status
 from zhizhi.core.personal import mask_phone
 from zhizhi.open311.attributes import Attribute
@@ -115,7 +116,7 @@ def status_notes(case: Case) -> str | None:
         return f"已与工单 {case.parent_id} 合并办理"
     if case.status in (Status.RESOLVED, Status.CLOSED):
         return scrub(case.resolution) or None
-    return str(Status(case.status).label)
+    return types.status_label(case.case_type, case.status)
 
 
 def notice(case: Case) -> str:

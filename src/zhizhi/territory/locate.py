@@ -255,7 +255,7 @@ def locate_id(lon: float, lat: float) -> int | None:
 def locate(lon: float, lat: float) -> Region | None:
     """Like `locate_id`, returning the `Region` (one query)."""
     pk = locate_id(lon, lat)
-    return None if pk is None else Region.objects.filter(pk=pk).first()
+    return None if pk is None else Region.objects.defer("boundary").filter(pk=pk).first()
 
 
 def locate_many(points: Sequence[tuple[float, float]] | np.ndarray) -> list[int | None]:

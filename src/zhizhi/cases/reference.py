@@ -1,0 +1,136 @@
+"""Reference data that every intake reads: categories, request natures and SLA policies.
+
+These tables change a few times a year (an admin edits a policy) while a create reads all three on
+every call; at hundreds of creates a second the three lookups were a third of a create's time
+(docs/benchmarks.md). So each process keeps one snapshot of them, the way `territory.locate` keeps
+its index:
+
+- the snapshot carries a *version* token kept in `django.core.cache`; every save or delete of
+  these models replaces the token (now, and again on commit — the receivers below), and a read
+  that finds a different token rebuilds the snapshot;
+- a snapshot older than `RECHECK_SECONDS` is rebuilt regardless, so a process whose cache is not
+  shared with the writer (the default local-memory cache, several server processes) sees an edit
+  within that time;
+- code that writes these tables without signals (`QuerySet.update`, `bulk_create`, raw SQL) calls
+  `changed()`.
+
+The objects handed out are shared by every request of the process: read them, never modify them.
+A snapshot built inside a transaction that wrote these tables and then rolled back may hold the
+rolled-back rows until the next change or recheck; tests reset it between cases (`reset()`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+from zhizhi.cases.models import Category, RequestNature, SlaPolicy
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "zhizhi:cases:reference:version"
+RECHECK_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    version: str
+    built_at: float
+    categories: dict[str, Category]  # active ones, by code, with `parent` loaded
+    natures: dict[str, RequestNature]
+    policies: dict[str, list[SlaPolicy]] = field(default_factory=dict)  # active, by case type, by id
+
+
+_snapshot: Snapshot | None = None
+_lock = threading.Lock()
+
+
+def _bump() -> None:
+    try:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    except Exception:  # a cache outage must not fail a write; RECHECK_SECONDS catches up
+        logger.warning("reference data: could not bump the version in the cache", exc_info=True)
+
+
+def changed() -> None:
+    """Mark categories, natures or SLA policies as changed (this connection at once, all on commit)."""
+    global _snapshot
+    _snapshot = None
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def reset() -> None:
+    """Forget the snapshot (tests: the database rolls back, the process memory does not)."""
+    global _snapshot
+    _snapshot = None
+
+
+def _version() -> str:
+    try:
+        token = cache.get(VERSION_KEY)
+        if token is None:
+            cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+            token = cache.get(VERSION_KEY)
+    except Exception:
+        logger.warning("reference data: cache unavailable; snapshot rechecked by age only")
+        token = None
+    return str(token or "")
+
+
+def _build(version: str) -> Snapshot:
+    policies: dict[str, list[SlaPolicy]] = {}
+    for policy in SlaPolicy.objects.filter(is_active=True).order_by("id"):
+        policies.setdefault(policy.case_type, []).append(policy)
+    return Snapshot(
+        version=version,
+        built_at=time.monotonic(),
+        categories={c.code: c for c in Category.objects.select_related("parent").filter(is_active=True)},
+        natures={n.code: n for n in RequestNature.objects.all()},
+        policies=policies,
+    )
+
+
+def snapshot() -> Snapshot:
+    global _snapshot
+    version = _version()
+    snap = _snapshot
+    if snap is not None and snap.version == version and time.monotonic() - snap.built_at < RECHECK_SECONDS:
+        return snap
+    with _lock:
+        snap = _snapshot
+        if snap is None or snap.version != version or time.monotonic() - snap.built_at >= RECHECK_SECONDS:
+            snap = _build(version)
+            _snapshot = snap
+        return snap
+
+
+def category(code: str) -> Category | None:
+    """The active category with this code (a class or a subclass), or None."""
+    return snapshot().categories.get(code)
+
+
+def nature(code: str) -> RequestNature | None:
+    return snapshot().natures.get(code)
+
+
+def policies(case_type: str) -> list[SlaPolicy]:
+    """The active SLA policies of a case type, by id."""
+    return snapshot().policies.get(case_type, [])
+
+
+def _on_write(sender: Any, **kwargs: Any) -> None:
+    changed()
+
+
+for _model in (Category, RequestNature, SlaPolicy):
+    post_save.connect(_on_write, sender=_model, dispatch_uid=f"reference_{_model.__name__}_saved")
+    post_delete.connect(_on_write, sender=_model, dispatch_uid=f"reference_{_model.__name__}_deleted")

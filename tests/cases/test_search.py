@@ -1,0 +1,73 @@
+"""Text search (`q`): a substring of title, description or address; on PostgreSQL through the
+character-pair index (zhizhi.cases.search), with exactly the same answers."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from tests.cases.factories import create
+from tests.township import Township
+from zhizhi.cases import queries
+from zhizhi.cases.models import Case
+
+TEXTS = {
+    "title": ("东门漏水路面", "", ""),
+    "description": ("路面问题", "居民反映东门漏水严重", ""),
+    "address": ("井盖缺失", "", "东门漏水点旁"),
+    "apart": ("东门漏了", "又漏水", ""),  # the pairs of 门漏水 (门漏, 漏水), never together
+    "latin": ("Pipe BURST near gate", "", ""),
+    "unrelated": ("垃圾清运", "无", "西门"),
+}
+
+
+@pytest.fixture
+def cases(township: Township) -> dict[str, int]:
+    out = {}
+    for key, (title, description, address) in TEXTS.items():
+        out[key] = create(township, title=title, description=description, address=address).pk
+    return out
+
+
+def found(text: str, cases: dict[str, int]) -> set[str]:
+    qs = queries.apply(Case.objects.all(), queries.CaseFilter(q=text))
+    by_id = {pk: key for key, pk in cases.items()}
+    return {by_id[pk] for pk in qs.values_list("pk", flat=True)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("漏水", {"title", "description", "address", "apart"}),
+        ("门漏水", {"title", "description", "address"}),  # "apart" holds both pairs, not the text
+        ("东门漏", {"title", "description", "address", "apart"}),
+        ("漏", {"title", "description", "address", "apart"}),  # one character: no pair to index
+        ("burst", {"latin"}),  # case-insensitive
+        ("pipe burst", {"latin"}),
+        ("，", set()),
+        ("水管", set()),
+    ],
+)
+def test_search_finds_exactly_the_cases_containing_the_text(
+    cases: dict[str, int], text: str, expected: set[str]
+) -> None:
+    assert found(text, cases) == expected
+
+
+def test_search_inside_a_subquery_keeps_its_own_table(cases: dict[str, int]) -> None:
+    # Drill-downs and exports use a filtered list as a subquery (pk__in): the index expression
+    # must follow the inner table's alias, not the outer one's.
+    inner = queries.apply(Case.objects.all(), queries.CaseFilter(q="门漏水")).values("pk")
+    outer = Case.objects.filter(pk__in=inner).exclude(pk=cases["title"])
+    assert set(outer.values_list("pk", flat=True)) == {cases["description"], cases["address"]}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the pair index exists on PostgreSQL only")
+def test_postgresql_answers_a_search_from_the_pair_index(cases: dict[str, int]) -> None:
+    qs = queries.apply(Case.objects.all(), queries.CaseFilter(q="漏水"))
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # six rows: make the planner show its index
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "case_text_bigrams" in plan
