@@ -41,8 +41,8 @@ test: bootstrap
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 lint: bootstrap
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: bootstrap
 	$(BIN)/mypy src

@@ -1,0 +1,382 @@
+"""The benchmarks' Django side: each task runs in `python -m bench.worker TASK` against one
+database (DJANGO_SETTINGS_MODULE=bench.settings, DATABASE_URL) and returns a JSON-able dict."""
+
+from __future__ import annotations
+
+import bisect
+import json
+import os
+import random
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from bench import generate, load, stats
+from bench.load import Request
+from zhizhi.accounts.models import ApiToken, Role, User
+from zhizhi.cases import services
+from zhizhi.cases.models import OPEN_STATUSES, Case, CaseEvent
+from zhizhi.demo.builder import mix, texts
+from zhizhi.territory.models import Level, Region
+
+Task = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+# --- Inputs --------------------------------------------------------------------------------------
+
+
+def case_payloads(n: int, seed: int) -> list[dict[str, Any]]:
+    """n distinct, valid create bodies over the township: the demo's channel and category mix,
+    a point inside a micro-grid (so `locate` places it), Chinese title and description, reporter."""
+    world = generate.World()
+    rng = random.Random(f"{seed}:bench-payloads")
+    r = rng.random
+    out = []
+    for _ in range(n):
+        channel = world.channels[bisect.bisect_right(world.channel_cum, r() * world.channel_cum[-1])]
+        codes, cum = world.mix[channel]
+        code = codes[bisect.bisect_right(cum, r() * cum[-1])]
+        leaf = world.leaves[bisect.bisect_right(world.leaf_cum, r() * world.leaf_cum[-1])]
+        body: dict[str, Any] = {"channel": channel, "category": code}
+        nature = None
+        if channel in mix.NATURE_CHANNELS:
+            table = mix.NATURES_BY_CATEGORY.get(code, mix.NATURES)
+            options = [k for k in table if k in world.natures]
+            if options:
+                nature = rng.choices(options, weights=[table[k] for k in options])[0]
+                body["nature"] = nature
+        street = f"{rng.choice('东西南北')}大街{rng.randint(1, 199)}号"
+        name = rng.choice("赵钱孙李周吴郑王冯陈褚卫") + rng.choice(
+            ["伟", "芳", "娜", "敏", "静", "强", "磊", "洋"]
+        )
+        body["title"] = texts.title(code, leaf.place, rng) if code in texts.TEXTS else f"{leaf.place}问题"
+        body["description"] = (
+            texts.description(code, channel, f"{leaf.place}{street}附近", name, nature, rng)
+            if code in texts.TEXTS
+            else "群众反映问题"
+        )
+        body["address"] = f"{world.town_name}{leaf.place}{street}"
+        body["reporter_name"] = name
+        body["reporter_phone"] = f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
+        if leaf.box is not None:
+            lon0, lat0, lon1, lat1 = leaf.box
+            body["lon"] = round(lon0 + (lon1 - lon0) * rng.uniform(0.05, 0.95), 6)
+            body["lat"] = round(lat0 + (lat1 - lat0) * rng.uniform(0.05, 0.95), 6)
+        else:
+            body["region"] = Region.objects.filter(pk=leaf.id).values_list("code", flat=True).first()
+        out.append(body)
+    return out
+
+
+def _user(username: str, role: str) -> User:
+    found = User.objects.filter(username=username, is_active=True).first()
+    if found is None:
+        found = User.objects.filter(role=role, is_active=True).order_by("username").first()
+    if found is None:
+        raise RuntimeError(f"no active {role} in this database (build the demo township first)")
+    return found
+
+
+def _token(user: User) -> str:
+    return ApiToken.issue(user, f"bench {uuid.uuid4().hex[:8]}")[1]
+
+
+def _server_env() -> dict[str, str]:
+    from bench.dbs import env
+
+    return env(os.environ["DATABASE_URL"])
+
+
+# --- Intake through the service layer --------------------------------------------------------------
+
+
+def intake(p: dict[str, Any]) -> dict[str, Any]:
+    """N × services.create_case (locate, SLA, timeline) vs bulk_create of the very same rows."""
+    n, warmup, seed = int(p["n"]), int(p.get("warmup", 20)), int(p.get("seed", 1))
+    actor = _user("dispatcher", Role.DISPATCHER)
+    inputs = [services.CaseInput(**body) for body in case_payloads(n + warmup + 1, seed)]
+    for data in inputs[:warmup]:
+        services.create_case(actor=actor, data=data)
+    with CaptureQueriesContext(connection) as captured:
+        services.create_case(actor=actor, data=inputs[warmup])
+    queries = [q["sql"][:160] for q in captured.captured_queries]
+
+    latencies, ids = [], []
+    began = time.perf_counter()
+    for data in inputs[warmup + 1 :]:
+        t = time.perf_counter()
+        result = services.create_case(actor=actor, data=data)
+        latencies.append(time.perf_counter() - t)
+        ids.append(result.case.pk)
+    service_seconds = time.perf_counter() - began
+
+    # Baseline: the same rows (cases and their create events), inserted raw in one transaction.
+    case_rows = list(Case.objects.filter(pk__in=ids).order_by("id").values())
+    event_rows = list(CaseEvent.objects.filter(case_id__in=ids).order_by("id").values())
+    cases = [Case(**{k: v for k, v in row.items() if k != "id"}) for row in case_rows]
+    t = time.perf_counter()
+    with transaction.atomic():
+        made = Case.objects.bulk_create(cases, batch_size=500)
+        new_id = {row["id"]: case.pk for row, case in zip(case_rows, made, strict=True)}
+        events = [
+            CaseEvent(**{**{k: v for k, v in row.items() if k != "id"}, "case_id": new_id[row["case_id"]]})
+            for row in event_rows
+        ]
+        CaseEvent.objects.bulk_create(events, batch_size=1000)
+    bulk_seconds = time.perf_counter() - t
+
+    service_rate = stats.rate(n, service_seconds)
+    bulk_rate = stats.rate(n, bulk_seconds)
+    return {
+        "vendor": connection.vendor,
+        "params": {"n": n, "warmup": warmup, "actor": actor.username, "seed": seed},
+        "figure": {
+            "creates_per_second": round(service_rate, 1),
+            "seconds": round(service_seconds, 3),
+            "latency_ms": stats.summary_ms(latencies),
+            "queries_per_create": len(queries),
+            "queries": queries,
+        },
+        "baseline": {
+            "what": "bulk_create of the same Case rows + their CaseEvent rows, one transaction",
+            "rows_per_second": round(bulk_rate, 1),
+            "seconds": round(bulk_seconds, 3),
+            "events": len(events),
+        },
+        "ratio": round(stats.ratio(service_rate, bulk_rate) or 0, 4),
+        "slowdown": round(stats.ratio(bulk_rate, service_rate) or 0, 1),
+    }
+
+
+# --- Intake over HTTP ------------------------------------------------------------------------------
+
+
+def http(p: dict[str, Any]) -> dict[str, Any]:
+    """Creates over HTTP (gunicorn, 2 workers) with `clients` keep-alive clients, vs the bare
+    endpoint of the same stack (same middleware, same token auth) inserting one row."""
+    clients = int(p.get("clients", 32))
+    seconds = float(p["seconds"])
+    warmup = float(p.get("warmup_seconds", 3))
+    seed = int(p.get("seed", 1))
+    users = list(User.objects.filter(role__in=[Role.DISPATCHER, Role.HOTLINE_OPERATOR], is_active=True))
+    users.sort(key=lambda u: u.username)
+    if not users:
+        raise RuntimeError("no dispatchers or operators: build the demo township first")
+    tokens = [_token(u) for u in users]
+    bodies = case_payloads(int(p.get("payloads", 20_000)), seed)
+    run_id = uuid.uuid4().hex[:10]
+
+    def maker(phase: str, path: str) -> Callable[[int, int], Request]:
+        def make(client: int, i: int) -> Request:
+            return load.json_request(
+                "POST",
+                path,
+                tokens[client % len(tokens)],
+                bodies[i % len(bodies)] if phase != "bare-warm" else bodies[0],
+                **{"Idempotency-Key": f"{run_id}-{phase}-{i}"},
+            )
+
+        return make
+
+    cases_before = Case.objects.count()
+    out: dict[str, Any] = {}
+    server_opts = {k: p[k] for k in ("worker_class", "threads") if k in p}
+    with load.gunicorn(_server_env(), workers=2, log=p.get("log"), **server_opts) as server:
+        load.load(server, maker("warm", "/api/v1/cases"), clients=clients, seconds=warmup)
+        load.load(server, maker("bare-warm", "/bench/ping"), clients=clients, seconds=warmup)
+        create = load.load(server, maker("create", "/api/v1/cases"), clients=clients, seconds=seconds)
+        bare = load.load(server, maker("bare", "/bench/ping"), clients=clients, seconds=seconds)
+        one_create = load.load(
+            server, maker("one", "/api/v1/cases"), clients=1, count=int(p.get("single", 200))
+        )
+        one_bare = load.load(
+            server, maker("one-bare", "/bench/ping"), clients=1, count=int(p.get("single", 200))
+        )
+        out["server"] = " ".join(server.command[2:])
+    c, b = create.summary(), bare.summary()
+    out.update(
+        {
+            "vendor": connection.vendor,
+            "params": {
+                "clients": clients,
+                "seconds": seconds,
+                "warmup_seconds": warmup,
+                "tokens": len(tokens),
+                "distinct_bodies": len(bodies),
+                "cases_before": cases_before,
+            },
+            "figure": c,
+            "baseline": {"what": "POST /bench/ping: same stack and auth, one INSERT", **b},
+            "single_client": {"create": one_create.summary(), "bare": one_bare.summary()},
+            "ratio": round(stats.ratio(c["per_second"], b["per_second"]) or 0, 4),
+        }
+    )
+    return out
+
+
+# --- The list dataset ------------------------------------------------------------------------------
+
+
+def dataset(p: dict[str, Any]) -> dict[str, Any]:
+    """Fill the database up to `cases` cases with the generator (reused when already there)."""
+    from bench.bare.models import Dataset
+
+    target = int(p["cases"])
+    wanted = {
+        "cases": target,
+        "seed": int(p.get("seed", 1)),
+        "events": p.get("events", "create"),
+        "until": generate.default_until().date().isoformat(),
+    }
+    marker = Dataset.objects.filter(name="lists").first()
+    existing = Case.objects.count()
+    if marker is not None and marker.params == wanted and existing >= target:
+        return {"reused": True, "params": wanted, "cases": existing}
+    n = target - existing
+    result = generate.generate(
+        n,
+        seed=wanted["seed"],
+        events=wanted["events"],
+        bulk=connection.vendor == "postgresql",
+        workers=int(p.get("workers", 2)) if connection.vendor == "postgresql" else 1,
+        out=print,
+    )
+    Dataset.objects.update_or_create(name="lists", defaults={"params": wanted})
+    return {"reused": False, "params": wanted, "existing_before": existing, "generator": result.as_dict()}
+
+
+def generate_task(p: dict[str, Any]) -> dict[str, Any]:
+    """The generator alone (the demo benchmark's baseline), in one transaction."""
+    with transaction.atomic():
+        result = generate.generate(
+            int(p["n"]),
+            seed=int(p.get("seed", 1)),
+            years=float(p.get("years", 1)),
+            events=p.get("events", "create"),
+        )
+    return result.as_dict()
+
+
+# --- Lists -----------------------------------------------------------------------------------------
+
+LIST_WORDS = ["漏水", "违章搭建", "垃圾", "路灯不亮", "积水", "占道经营"]  # 2- and 4-character words
+OPEN_WORK = "dispatched,accepted,in_progress"
+
+
+def list_cases(p: dict[str, Any]) -> list[tuple[str, str, Callable[[int], dict[str, Any]]]]:
+    villages = list(
+        Region.objects.filter(level=Level.VILLAGE).order_by("code").values_list("code", flat=True)
+    )
+    villages = villages or list(Region.objects.filter(depth=1).values_list("code", flat=True))
+    deep = int(p.get("deep_page", 1000))
+    return [
+        ("dispatcher: first page", "dispatcher", lambda i: {}),
+        (
+            "dispatcher: village + open + overdue",
+            "dispatcher",
+            lambda i: {"region": villages[i % len(villages)], "status": OPEN_WORK, "overdue": "true"},
+        ),
+        ("dispatcher: text search", "dispatcher", lambda i: {"q": LIST_WORDS[i % len(LIST_WORDS)]}),
+        (f"dispatcher: page {deep}", "dispatcher", lambda i: {"page": deep}),
+        ("grid worker: first page", "grid", lambda i: {}),
+        ("grid worker: open + overdue", "grid", lambda i: {"status": OPEN_WORK, "overdue": "true"}),
+        ("grid worker: text search", "grid", lambda i: {"q": LIST_WORDS[i % len(LIST_WORDS)]}),
+        ("handler: first page", "handler", lambda i: {}),
+    ]
+
+
+def _explain(sql: str) -> str:
+    with connection.cursor() as cursor:
+        prefix = "EXPLAIN (ANALYZE, BUFFERS) " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+        cursor.execute(prefix + sql)
+        return "\n".join(" ".join(str(c) for c in row) for row in cursor.fetchall())
+
+
+def lists(p: dict[str, Any]) -> dict[str, Any]:
+    """GET /api/v1/cases over HTTP (one keep-alive client, sequential) for typical filters and
+    scopes; then each request once in-process to break it into queries, with EXPLAIN ANALYZE."""
+    from django.test import Client
+
+    requests_each = int(p.get("requests", 60))
+    target_ms = float(p.get("target_p95_ms", 50))
+    roles = {"dispatcher": Role.DISPATCHER, "grid": Role.GRID_WORKER, "handler": Role.HANDLER}
+    users = {name: _user(name, role) for name, role in roles.items()}
+    tokens = {name: _token(u) for name, u in users.items()}
+    cases = list_cases(p)
+    results: list[dict[str, Any]] = []
+    total = Case.objects.count()
+    open_total = Case.objects.filter(status__in=OPEN_STATUSES).count()
+    with load.gunicorn(_server_env(), workers=2, log=p.get("log")) as server:
+
+        def bare_request(client: int, i: int) -> Request:
+            return load.json_request("GET", "/bench/ping", tokens["dispatcher"])
+
+        load.load(server, bare_request, clients=1, count=3)
+        bare = load.load(server, bare_request, clients=1, count=requests_each).summary(ok=(200,))
+        for name, who, params in cases:
+
+            def make(
+                client: int, i: int, who: str = who, params: Callable[[int], dict[str, Any]] = params
+            ) -> Request:
+                query = urlencode(params(i))
+                return load.json_request(
+                    "GET", f"/api/v1/cases?{query}" if query else "/api/v1/cases", tokens[who]
+                )
+
+            load.load(server, make, clients=1, count=3)
+            run = load.load(server, make, clients=1, count=requests_each)
+            s = run.summary(ok=(200,))
+            try:
+                last = json.loads(run.last_body)
+                s["count"] = last.get("count")
+                s["count_exact"] = last.get("count_exact", True)
+            except ValueError:
+                s["count"] = None
+            p95 = s["latency_ms"].get("p95")
+            results.append(
+                {
+                    "name": name,
+                    "user": users[who].username,
+                    "role": users[who].role,
+                    "example": params(0),
+                    **s,
+                    "target_p95_ms": target_ms,
+                    "pass": p95 is not None and p95 < target_ms and s["ok"] == s["requests"],
+                }
+            )
+
+    # In-process: the same requests through the same view, their queries, and the slowest's plan.
+    client = Client(HTTP_HOST="localhost")
+    for row, (_name, who, params) in zip(results, cases, strict=True):
+        query = urlencode(params(0))
+        with CaptureQueriesContext(connection) as captured:
+            client.get(f"/api/v1/cases?{query}", HTTP_AUTHORIZATION=f"Bearer {tokens[who]}")
+        timed = [(float(q["time"]) * 1000, q["sql"]) for q in captured.captured_queries]
+        row["queries"] = [{"ms": round(ms, 2), "sql": sql[:300]} for ms, sql in timed]
+        slowest = max(timed, default=(0.0, ""))
+        row["slowest_sql"] = slowest[1]
+        row["slowest_plan"] = _explain(slowest[1]) if slowest[1] else ""
+    worst = max(results, key=lambda r: r["latency_ms"].get("p95", 0))
+    return {
+        "vendor": connection.vendor,
+        "params": {"requests_each": requests_each, "cases_in_db": total, "open_in_db": open_total},
+        "baseline": {"what": "GET /bench/ping: same stack and auth, one trivial query", **bare},
+        "cases": results,
+        "worst": {"name": worst["name"], "p95_ms": worst["latency_ms"].get("p95")},
+        "target_p95_ms": target_ms,
+        "pass": all(r["pass"] for r in results),
+    }
+
+
+TASKS: dict[str, Task] = {
+    "intake": intake,
+    "http": http,
+    "dataset": dataset,
+    "lists": lists,
+    "generate": generate_task,
+}
