@@ -1,4 +1,8 @@
-"""Every generated case looks like the services wrote it, and the year matches the seed's figures."""
+"""Every generated case looks like the services wrote it, and the year matches the seed's figures.
+
+The demo also builds the safety app's hazards (case type `hazard`, tests/safety/test_demo.py): the
+seed's event figures, the base workflow's walk and the events' data are about case type `event`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections import Counter, defaultdict
 from datetime import datetime
 
 import pytest
+from django.db.models import QuerySet
 
 from tests.demo.conftest import SMALL, Built
 from zhizhi.accounts.models import User
@@ -16,11 +21,14 @@ from zhizhi.cases.workflow import BASE_WORKFLOW
 from zhizhi.core.calendar import TZ
 from zhizhi.demo.builder import mix
 from zhizhi.demo.builder.texts import TEXTS
+from zhizhi.safety.models import HazardDetail
+from zhizhi.safety.workflow import HAZARD
 from zhizhi.territory import locate
 from zhizhi.territory.models import Level
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
+EVENT = "event"
 YEAR_START = datetime(2023, 1, 1, tzinfo=TZ)
 YEAR_END = datetime(2023, 12, 31, 23, 59, 59, tzinfo=TZ)
 
@@ -38,16 +46,24 @@ def timelines(demo: Built) -> dict[int, list[CaseEvent]]:
     return out
 
 
+def events() -> QuerySet[Case]:
+    return Case.objects.filter(case_type=EVENT)
+
+
 def test_volume_and_channel_mix(demo: Built) -> None:
-    total = Case.objects.count()
-    hotline = Case.objects.filter(channel=Channel.HOTLINE).count()
-    assert total == round(23280 * SMALL)
+    # every case is an event or a hazard, and the hazards are the safety app's (one detail each)
+    by_type = Counter(Case.objects.values_list("case_type", flat=True))
+    assert set(by_type) == {EVENT, HAZARD}
+    assert by_type[HAZARD] == HazardDetail.objects.count()
+    total = events().count()
+    hotline = events().filter(channel=Channel.HOTLINE).count()
+    assert total == by_type[EVENT] == round(23280 * SMALL)
     assert hotline == round(11268 * SMALL)
     assert abs(hotline / total - 11268 / 23280) <= 0.03
-    channels = Counter(Case.objects.values_list("channel", flat=True))
+    channels = Counter(events().values_list("channel", flat=True))
     assert channels.most_common(2)[1][0] == Channel.GRID_PATROL
     assert set(channels) == set(Channel.values)
-    grid = Case.objects.filter(channel=Channel.GRID_PATROL)
+    grid = events().filter(channel=Channel.GRID_PATROL)
     # 反诈: some 2,500 of the 9,900 grid reports at full scale
     assert 0.2 <= grid.filter(category__code="telecom_fraud").count() / grid.count() <= 0.3
 
@@ -56,11 +72,12 @@ def test_status_is_the_last_events_and_the_timeline_is_a_valid_walk(
     demo: Built, timelines: dict[int, list[CaseEvent]]
 ) -> None:
     roles = dict(User.objects.values_list("id", "role"))
-    cases = {c.pk: c for c in Case.objects.all()}
-    assert set(timelines) == set(cases)
-    for pk, events in timelines.items():
-        case = cases[pk]
-        create, rest = events[0], events[1:]
+    cases = {c.pk: c for c in events()}
+    hazards = set(Case.objects.filter(case_type=HAZARD).values_list("pk", flat=True))
+    assert set(timelines) == set(cases) | hazards  # every case has a timeline
+    for pk, case in cases.items():
+        timeline = timelines[pk]
+        create, rest = timeline[0], timeline[1:]
         assert (create.action, create.from_status, create.to_status) == ("create", "", Status.RECEIVED)
         assert create.at == case.received_at
         assert create.actor_id == case.created_by_id
@@ -83,10 +100,10 @@ def test_status_is_the_last_events_and_the_timeline_is_a_valid_walk(
                 assert e.to_status == action.next_status(e.from_status)
                 assert roles[e.actor_id] in action.roles, (e.action, roles[e.actor_id])
             previous = e
-        assert case.status == events[-1].to_status
+        assert case.status == timeline[-1].to_status
         assert case.received_at >= YEAR_START
-        assert events[-1].at <= YEAR_END
-        actions = Counter(e.action for e in events)
+        assert timeline[-1].at <= YEAR_END
+        actions = Counter(e.action for e in timeline)
         assert case.supervision_count == actions["supervise"]
         assert case.return_count == actions["return"]
         assert case.reopen_count == actions["reopen"]
@@ -132,7 +149,7 @@ def test_field_invariants(demo: Built) -> None:
 
 
 def test_events_carry_what_the_services_write(demo: Built) -> None:
-    for e in CaseEvent.objects.select_related("case").exclude(action="create"):
+    for e in CaseEvent.objects.select_related("case").filter(case__case_type=EVENT).exclude(action="create"):
         keys = set(e.data)
         expected = {
             "dispatch": {"department", "assignee"},
@@ -155,7 +172,7 @@ def test_events_carry_what_the_services_write(demo: Built) -> None:
 
 
 def test_sla_clock_is_the_real_one(demo: Built) -> None:
-    creates = CaseEvent.objects.filter(action="create").select_related(
+    creates = CaseEvent.objects.filter(action="create", case__case_type=EVENT).select_related(
         "case__category__parent", "case__nature"
     )
     for e in creates.order_by("id")[::7]:
@@ -180,19 +197,19 @@ def test_sla_clock_is_the_real_one(demo: Built) -> None:
 
 
 def test_rates_match_the_seed(demo: Built) -> None:
-    resolved = Case.objects.filter(resolved_at__isnull=False)
+    resolved = events().filter(resolved_at__isnull=False)
     on_time = resolved.filter(resolved_on_time=True).count() / resolved.count()
     assert 0.995 <= on_time <= 1.0  # 时效内办件率 100% (99.9% at full scale: a few late non-hotline cases)
     hotline = resolved.filter(channel=Channel.HOTLINE)
     assert hotline.filter(resolved_on_time=True).count() == hotline.count()
-    reached = Case.objects.filter(visit_reached=True)
+    reached = events().filter(visit_reached=True)
     happy = reached.filter(
         satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED]
     ).count()
     assert 0.95 <= happy / reached.count() <= 0.99  # 群众满意率达97% (97.2% at full scale, seed 2023)
-    hotline_done = Case.objects.filter(channel=Channel.HOTLINE, status__in=DONE_STATUSES)
+    hotline_done = events().filter(channel=Channel.HOTLINE, status__in=DONE_STATUSES)
     assert not hotline_done.filter(visited_at__isnull=True, closed_at__isnull=False).exists()
-    other_done = Case.objects.filter(status__in=DONE_STATUSES).exclude(channel=Channel.HOTLINE)
+    other_done = events().filter(status__in=DONE_STATUSES).exclude(channel=Channel.HOTLINE)
     assert 0.78 <= other_done.filter(visited_at__isnull=False).count() / other_done.count() <= 0.92
 
 

@@ -15,6 +15,7 @@ from zhizhi.demo.builder import summary
 from zhizhi.demo.builder.territory import TOWN_CODE
 from zhizhi.demo.logins import DEMO_LOGINS, DEMO_PASSWORD, demo_accounts
 from zhizhi.demo.models import DemoBuild
+from zhizhi.safety.models import HazardDetail
 from zhizhi.territory.models import Region
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -60,7 +61,15 @@ def test_without_a_mode_it_refuses_when_data_exists(demo: Built) -> None:
 def test_if_empty_builds_an_empty_database(db) -> None:
     out = StringIO()
     call_command("demo", "--if-empty", seed=SEED, scale=SMALL, stdout=out)
-    assert DemoBuild.objects.get().counts["cases"] == Case.objects.count() == round(23280 * SMALL)
+    counts = DemoBuild.objects.get().counts
+    # the summary's case figures are the events'; the safety app's hazards are counted beside them
+    events = Case.objects.filter(case_type="event").count()
+    hazards = Case.objects.filter(case_type="hazard").count()
+    assert counts["cases"] == events == round(23280 * SMALL)
+    assert counts["by_type"] == {"event": events, "hazard": hazards}
+    assert hazards == HazardDetail.objects.count() > 0
+    assert Case.objects.count() == events + hazards
+    assert f"other case types: hazard {hazards}" in out.getvalue()
     assert "on-time rate" in out.getvalue()
 
 

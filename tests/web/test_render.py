@@ -21,6 +21,11 @@ PAGES = [
     "/metrics/",
     "/metrics/?from=2024-03-01&to=2024-03-31",
     "/metrics/?from=2024-03-04&to=2024-03-04",
+    "/safety/",
+    "/safety/figures/hazards_found/",
+    "/safety/organisations/",
+    "/safety/inspections/",
+    "/safety/never-inspected/",
 ]
 CREATE_PAGES = ["/cases/new/hotline/", "/cases/new/field/"]
 

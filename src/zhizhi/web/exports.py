@@ -24,7 +24,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from zhizhi.accounts.models import User
-from zhizhi.cases.models import OPEN_STATUSES, Case, Channel, Priority, Satisfaction, Status
+from zhizhi.cases import types
+from zhizhi.cases.models import Case, Channel, Priority, Satisfaction
 from zhizhi.cases.queries import workbench_list
 from zhizhi.core.personal import mask_address, mask_name, mask_phone
 from zhizhi.web import filters, jobs
@@ -48,7 +49,7 @@ def _yes_no(value: bool | None) -> str:
 COLUMNS: list[tuple[str, int, Callable[[Case, datetime], Any]]] = [
     ("编号", 8, lambda c, now: c.pk),
     ("标题", 40, lambda c, now: c.title),
-    ("状态", 8, lambda c, now: str(Status(c.status).label)),
+    ("状态", 8, lambda c, now: types.status_label(c.case_type, c.status)),
     ("来源", 8, lambda c, now: str(Channel(c.channel).label)),
     ("大类", 14, lambda c, now: c.category.parent.name if c.category.parent else c.category.name),
     ("小类", 18, lambda c, now: c.category.name),
@@ -66,7 +67,7 @@ COLUMNS: list[tuple[str, int, Callable[[Case, datetime], Any]]] = [
     (
         "超期",
         6,
-        lambda c, now: _yes_no(c.status in OPEN_STATUSES and c.status != Status.SUSPENDED and c.due_at < now),
+        lambda c, now: _yes_no(c.status in types.running_states() and c.due_at < now),
     ),
     ("办结时间", 18, lambda c, now: _local(c.resolved_at)),
     ("按时办结", 8, lambda c, now: _yes_no(c.resolved_on_time) if c.resolved_at else ""),

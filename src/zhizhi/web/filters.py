@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
-from zhizhi.cases.models import Satisfaction, Status
+from zhizhi.cases import types
+from zhizhi.cases.models import Satisfaction
 from zhizhi.cases.queries import SORTS, WorkbenchFilter
 
 BOOL_PARAMS = (
@@ -140,7 +141,8 @@ class Parsed:
             elif k == "created_by":
                 label = _("登记人") + "：" + names.get("user", {}).get(v, v)
             elif k == "type":
-                label = _("类型") + "：" + v
+                ct = types.REGISTRY.get(v)
+                label = _("类型") + "：" + (_(ct.name) if ct else v)
             else:
                 label = f"{k}={v}"
             out.append(Chip(label=label, remove_query=self.query(**{k: None, "page": None})))
@@ -189,7 +191,8 @@ def parse(data: QueryDict | dict[str, str]) -> Parsed:
         values.pop("sort")
         params.pop("sort")
     if "status" in params:
-        bad = [s for s in params["status"].split(",") if s and s not in Status.values]
+        known = types.all_states()
+        bad = [s for s in params["status"].split(",") if s and s not in known]
         if bad:
             errors.append(_("未知的状态：%(value)s") % {"value": ", ".join(bad)})
     # Stable order for links: the order of the parameter tables above.

@@ -220,7 +220,32 @@ FIELD_LABELS = {
     "satisfaction": _("满意度"),
     "reached": _("是否联系上反映人"),
     "parent": _("合并到工单编号"),
+    # the hazard workflow's fields (safety/workflow.py)
+    "deadline": _("整改期限（不填则按隐患等级的时限）"),
+    "notice_no": _("整改通知书编号"),
+    "evidence": _("整改情况"),
+    "attachments": _("佐证材料（每行一项）"),
+    "result": _("复查/验收意见"),
+    "goals": _("治理目标和任务"),
+    "measures": _("方法和措施"),
+    "funds": _("经费（万元）"),
+    "people": _("负责治理的机构和人员"),
+    "plan_deadline": _("治理时限"),
+    "contingency": _("安全措施和应急预案"),
 }
+TEXT_FIELDS = frozenset({"reason", "note", "resolution", "evidence", "result", "goals", "measures", "people",
+                         "contingency"})  # fmt: skip
+DATE_FIELDS = frozenset({"deadline", "plan_deadline"})
+
+
+class LinesField(forms.CharField):
+    """Text with one item per line → a list of the non-empty lines."""
+
+    widget = forms.Textarea(attrs={"rows": 2})
+
+    def to_python(self, value: Any) -> Any:
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def _department_choices() -> list[tuple[str, str]]:
@@ -254,9 +279,17 @@ def _field(name: str, required: bool, case: Case) -> forms.Field:
         )
     if name == "assignee":
         return forms.ChoiceField(label=label, required=required, choices=_assignee_choices())
-    if name in ("reason", "note", "resolution"):
+    if name in TEXT_FIELDS:
         return forms.CharField(
             label=label, required=required, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        )
+    if name in DATE_FIELDS:
+        return forms.DateField(label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}))
+    if name == "attachments":
+        return LinesField(label=label, required=required, max_length=4000)
+    if name == "funds":
+        return forms.DecimalField(
+            label=label, required=required, min_value=0, max_digits=10, decimal_places=2
         )
     if name == "days":
         limit = max(1, types.get(case.case_type).max_extension_days - case.extension_days)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from zhizhi.accounts.models import Department, User
 from zhizhi.cases import types
-from zhizhi.cases.models import OPEN_STATUSES, Case, CaseEvent, Satisfaction, SlaUnit, Status
+from zhizhi.cases.models import Case, CaseEvent, Satisfaction, SlaUnit, Status
 
 SYSTEM_EVENTS = {
     "create": gettext_lazy("登记"),
@@ -54,8 +54,8 @@ def clock(case: Case, now: datetime | None = None) -> Clock:
     if case.status == Status.SUSPENDED and case.paused_at:
         paused += max(0, int((now - case.paused_at).total_seconds()))
     seconds_left = int((case.due_at - now).total_seconds())
-    if case.status in OPEN_STATUSES:
-        if case.status == Status.SUSPENDED:
+    if case.status in types.open_states():
+        if case.status not in types.running_states():
             state = "paused"
         elif seconds_left < 0:
             state = "overdue"
@@ -91,7 +91,7 @@ def clock(case: Case, now: datetime | None = None) -> Clock:
 
 def is_overdue(case: Case, now: datetime | None = None) -> bool:
     now = now or timezone.now()
-    return case.status in OPEN_STATUSES and case.status != Status.SUSPENDED and case.due_at < now
+    return case.status in types.running_states() and case.due_at < now
 
 
 def action_label(case_type: str, name: str) -> str:
@@ -102,10 +102,6 @@ def action_label(case_type: str, name: str) -> str:
     except Exception:  # an unregistered type: show the raw name
         action = None
     return _(action.label) if action else name
-
-
-def _status_label(value: str) -> str:
-    return str(Status(value).label) if value in Status.values else value
 
 
 def _when(value: Any) -> str:
@@ -159,8 +155,8 @@ def timeline(case: Case, events: list[CaseEvent]) -> list[TimelineLine]:
             TimelineLine(
                 event=e,
                 label=action_label(case.case_type, e.action),
-                from_label=_status_label(e.from_status),
-                to_label=_status_label(e.to_status),
+                from_label=types.status_label(case.case_type, e.from_status),
+                to_label=types.status_label(case.case_type, e.to_status),
                 details=details,
             )
         )

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from zhizhi.web.views import auth, cases, dashboard, desk, imports, intake, jobs, territory
+from zhizhi.web.views import auth, cases, dashboard, desk, imports, intake, jobs, safety, territory
 
 app_name = "web"
 urlpatterns = [
@@ -28,6 +28,23 @@ urlpatterns = [
     path("map/regions.json", territory.map_regions, name="map_regions"),
     path("map/cases.json", territory.map_cases, name="map_cases"),
     path("metrics/", dashboard.dashboard, name="dashboard"),
+    # 安全生产
+    path("safety/", safety.figures_page, name="safety_figures"),
+    path("safety/figures/<slug:code>/", safety.figure_drill, name="safety_drill"),
+    path("safety/organisations/", safety.organisations, name="safety_orgs"),
+    path("safety/organisations/export.xlsx", safety.organisations_xlsx, name="safety_orgs_xlsx"),
+    path("safety/organisations/<int:org_id>/", safety.organisation, name="safety_org"),
+    path("safety/organisations/<int:org_id>/reveal/", safety.organisation_reveal, name="safety_org_reveal"),
+    path("safety/inspections/", safety.inspections, name="safety_inspections"),
+    path("safety/inspections/<int:inspection_id>/", safety.inspection, name="safety_inspection"),
+    path(
+        "safety/inspections/<int:inspection_id>/photos/<int:photo_id>/",
+        safety.inspection_photo,
+        name="safety_inspection_photo",
+    ),
+    path("safety/never-inspected/", safety.never_inspected, name="safety_never_inspected"),
+    path("safety/never-inspected.xlsx", safety.never_inspected_xlsx, name="safety_never_inspected_xlsx"),
+    path("safety/ledger.xlsx", safety.ledger_xlsx, name="safety_ledger_xlsx"),
     path("jobs/<uuid:job_id>/", jobs.job, name="job"),
     path("jobs/<uuid:job_id>/download/", jobs.job_download, name="job_download"),
 ]

@@ -41,7 +41,11 @@ def counts(town_path: str, user_ids: Iterable[int]) -> dict[str, Any]:
         .annotate(n=Count("id"))
         .values_list("role", "n")
     )
-    cases = Case.objects.filter(region_path__startswith=town_path)
+    every_type = Case.objects.filter(region_path__startswith=town_path)
+    by_type = dict(every_type.values_list("case_type").annotate(n=Count("id")).values_list("case_type", "n"))
+    # The seed's case figures (volume, channels, on-time and satisfaction rates) are about events;
+    # the other types (the safety app's hazards) have their own figures and are only counted here.
+    cases = every_type.filter(case_type="event")
     by_channel = dict(cases.values_list("channel").annotate(n=Count("id")).values_list("channel", "n"))
     by_status = dict(cases.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     agg = cases.aggregate(
@@ -76,7 +80,10 @@ def counts(town_path: str, user_ids: Iterable[int]) -> dict[str, Any]:
         "regions": {level: regions.get(level, 0) for level in Level.values if regions.get(level)},
         "users": {role: users.get(role, 0) for role in Role.values},
         "cases": agg["total"],
-        "events": CaseEvent.objects.filter(case__region_path__startswith=town_path).count(),
+        "by_type": dict(sorted(by_type.items())),
+        "events": CaseEvent.objects.filter(
+            case__region_path__startswith=town_path, case__case_type="event"
+        ).count(),
         "by_channel": {ch: by_channel.get(ch, 0) for ch in Channel.values},
         "by_status": {st: by_status.get(st, 0) for st in Status.values},
         "open": sum(by_status.get(s, 0) for s in open_statuses),
@@ -91,7 +98,7 @@ def counts(town_path: str, user_ids: Iterable[int]) -> dict[str, Any]:
         "hotline_satisfaction_rate": _rate(agg["hotline_satisfied"], agg["hotline_reached"]),
         "anti_fraud_grid_events": agg["anti_fraud_grid"],
         "self_resolved": CaseEvent.objects.filter(
-            action="self_resolve", case__region_path__startswith=town_path
+            action="self_resolve", case__region_path__startswith=town_path, case__case_type="event"
         ).count(),
         "supervised": agg["supervised"],
         "returned": agg["returned"],
@@ -170,6 +177,9 @@ def table(c: dict[str, Any], seconds: float, digest_hex: str) -> str:
     lines += ["人员 users"]
     lines += [f"  {role_labels[k]:<8}{k:<18}{v:>6}" for k, v in c["users"].items()]
     lines += [f"工单 cases {c['cases']:>10}    events {c['events']}"]
+    others = {k: v for k, v in c.get("by_type", {}).items() if k != "event"}
+    if others:
+        lines += ["  other case types: " + ", ".join(f"{k} {v}" for k, v in others.items())]
     lines += [f"  {channel_labels[k]:<8}{k:<14}{v:>8}" for k, v in c["by_channel"].items()]
     lines += ["状态 status"]
     lines += [f"  {status_labels[k]:<8}{k:<14}{v:>8}" for k, v in c["by_status"].items() if v]

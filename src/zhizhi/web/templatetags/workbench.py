@@ -58,12 +58,25 @@ STATUS_COLORS = {
     "resolved": "success",
     "closed": "dark",
     "merged": "light",
+    # the hazard workflow's own states (safety/workflow.py)
+    "notified": "info",
+    "rectifying": "primary",
+    "rectified": "warning",
+    "reinspected": "success",
 }
 
 
 @register.filter
 def status_color(status: str) -> str:
     return STATUS_COLORS.get(status, "secondary")
+
+
+@register.filter
+def status_label(case: Any) -> str:
+    """{{ case|status_label }}: the status as its case type's workflow labels it (translated)."""
+    from zhizhi.cases import types
+
+    return types.status_label(getattr(case, "case_type", "event"), case.status)
 
 
 def _seconds(value: Any) -> int:

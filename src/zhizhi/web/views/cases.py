@@ -20,9 +20,11 @@ from django.views.decorators.http import require_GET, require_POST
 from zhizhi.accounts import scope
 from zhizhi.accounts.models import Department, PersonalDataAccess, User
 from zhizhi.cases import services, types
-from zhizhi.cases.models import Case, CaseEvent, Category, Channel, Status
+from zhizhi.cases.models import Case, CaseEvent, Category, Channel
 from zhizhi.cases.queries import workbench_list
 from zhizhi.core.errors import DomainError, NotFound, PermissionDenied
+from zhizhi.safety.models import HazardDetail
+from zhizhi.safety.workflow import HAZARD
 from zhizhi.territory import queries as territory
 from zhizhi.territory.models import Level
 from zhizhi.web import attachments, exports, filters, present
@@ -49,7 +51,7 @@ LIST_RELATED = ("category", "category__parent", "region", "department", "assigne
 # --- List -----------------------------------------------------------------------------------------
 
 
-def _filter_options(user: User) -> dict[str, Any]:
+def _filter_options(user: User, case_type: str | None = None) -> dict[str, Any]:
     classes = list(Category.objects.filter(parent__isnull=True).order_by("sort", "code"))
     subs: dict[int, list[Category]] = {}
     for c in Category.objects.filter(parent__isnull=False).order_by("sort", "code"):
@@ -61,9 +63,9 @@ def _filter_options(user: User) -> dict[str, Any]:
     return {
         "category_groups": [(c, subs.get(c.pk, [])) for c in classes],
         "channels": list(Channel.choices),
-        "statuses": list(Status.choices),
+        "statuses": types.state_choices(case_type),
         "regions": [(r.code, region_label(r)) for r in regions],
-        "case_types": [(t.code, t.name) for t in types.REGISTRY.values()],
+        "case_types": [(t.code, _(t.name)) for t in types.REGISTRY.values()],
         "sort_choices": [(k, str(label)) for k, label in SORT_CHOICES],
     }
 
@@ -123,7 +125,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     status = 400 if error else 200
     if is_htmx(request) and request.headers.get("HX-Target") == "results":
         return render(request, "web/cases/_results.html", ctx, status=status)
-    ctx.update(_filter_options(user))
+    ctx.update(_filter_options(user, parsed.params.get("type")))
     return render(request, "web/cases/list.html", ctx, status=status)
 
 
@@ -207,9 +209,21 @@ def _detail_context(
         "can_attach": attachments.can_attach(user, case),
         "attach_form": attach_form or AttachForm(),
         "has_point": case.lon is not None and case.lat is not None,
+        "hazard": _hazard_detail(case),
         "tile_url": settings.ZHIZHI_MAP_TILE_URL,
         "tile_attribution": settings.ZHIZHI_MAP_TILE_ATTRIBUTION,
     }
+
+
+def _hazard_detail(case: Case) -> Any:
+    """A hazard's own record (grade, organisation, rectification, plan), for the 隐患信息 card."""
+    if case.case_type != HAZARD:
+        return None
+    return (
+        HazardDetail.objects.select_related("organisation", "inspection", "inspection__inspector")
+        .filter(case=case)
+        .first()
+    )
 
 
 @require_GET

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET
 
 from zhizhi.accounts import scope
 from zhizhi.accounts.models import Role, User
-from zhizhi.cases import services
-from zhizhi.cases.models import OPEN_STATUSES, Case, Status
+from zhizhi.cases import services, types
+from zhizhi.cases.models import Case
 from zhizhi.cases.queries import status_counts, workbench_list
 from zhizhi.cases.workflow import Action
 from zhizhi.web import filters, present
@@ -66,8 +66,12 @@ def _queues(user: User) -> list[tuple[str, str, dict[str, str]]]:
             )
         out.append((f"dept-{d.code}", _("%(d)s · 在办") % {"d": d.name}, {**open_, "department": d.code}))
     if role in (Role.DISPATCHER, Role.ADMIN):
-        out.append(("to-dispatch", _("待派单（含退回）"), {"status": "received,returned", "sort": "due"}))
-        out.append(("to-close", _("已办结待回访/归档"), {"status": "resolved", "sort": "resolved"}))
+        # Events only: other types (a hazard in 发现登记) share `received` but are never dispatched.
+        to_dispatch = {"type": "event", "status": "received,returned", "sort": "due"}
+        out.append(("to-dispatch", _("待派单（含退回）"), to_dispatch))
+        out.append(
+            ("to-close", _("已办结待回访/归档"), {"type": "event", "status": "resolved", "sort": "resolved"})
+        )
     if role == Role.HOTLINE_OPERATOR:
         out.append(("to-visit", _("待回访"), {"status": "resolved", "visited": "0", "sort": "resolved"}))
         out.append(("my-intake", _("我登记的在办工单"), {**open_, "created_by": user.username}))
@@ -88,8 +92,7 @@ def _row(user: User, case: Case, now: datetime) -> Row:
     return Row(
         case=case,
         overdue=present.is_overdue(case, now),
-        due_soon=case.status in OPEN_STATUSES
-        and case.status != Status.SUSPENDED
+        due_soon=case.status in types.running_states()
         and now <= case.due_at < now + timedelta(hours=settings.ZHIZHI_DUE_SOON_HOURS),
         action=first,
         one_click=first is not None and not first.required,
@@ -113,8 +116,8 @@ def home(request: HttpRequest) -> HttpResponse:
     due_soon_f = filters.parse({"due_soon": "1"}).filter
     ctx = {
         "queues": queues,
-        "counts": [(s, str(Status(s).label), counts[s]) for s in Status.values],
-        "open_total": sum(n for s, n in counts.items() if s in OPEN_STATUSES),
+        "counts": [(s, label, counts[s]) for s, label in types.state_choices()],
+        "open_total": sum(n for s, n in counts.items() if s in types.open_states()),
         "overdue": workbench_list(user, overdue_f, now=now).count(),
         "due_soon": workbench_list(user, due_soon_f, now=now).count(),
         "regions": user.regions.all(),

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from zhizhi.accounts import scope
 from zhizhi.accounts.models import Role, User
-from zhizhi.cases.models import OPEN_STATUSES, Status
+from zhizhi.cases import types
 from zhizhi.cases.queries import open_counts_by_region, workbench_list
 from zhizhi.territory.models import Level, Region
 from zhizhi.web import filters, imports
@@ -165,18 +165,19 @@ def map_cases(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     qs = workbench_list(user, f, now=now).filter(lon__isnull=False, lat__isnull=False)
     total = qs.count()
-    rows = qs.values_list("id", "title", "status", "lon", "lat", "due_at")[:MAX_MARKERS]
+    rows = qs.values_list("id", "case_type", "title", "status", "lon", "lat", "due_at")[:MAX_MARKERS]
+    running = types.running_states()
     detail = reverse("web:case_detail", args=[0]).rstrip("0/")
     points: list[dict[str, Any]] = [
         {
             "id": pk,
             "title": title[:60],
-            "status": str(Status(status).label),
-            "overdue": status in OPEN_STATUSES and status != Status.SUSPENDED and due < now,
+            "status": types.status_label(case_type, status),
+            "overdue": status in running and due < now,
             "lon": lon,
             "lat": lat,
             "url": f"{detail}/{pk}/",
         }
-        for pk, title, status, lon, lat, due in rows
+        for pk, case_type, title, status, lon, lat, due in rows
     ]
     return JsonResponse({"count": total, "shown": len(points), "cases": points})

@@ -1,0 +1,426 @@
+"""Workplace-safety figures: each a count or a rate over querysets, for any region subtree,
+committee, campaign, organisation kind and period, with the records behind it (drill-down).
+
+Definitions (a period is a range of local dates, both ends included):
+
+- `register_listed`     organisations on the register list (底数清单, `listed`).
+- `register_coverage`   listed organisations with at least one check (单位检查) in the period
+                        ÷ listed organisations. An organisation checked twice counts once; one that
+                        is not listed is not in the numerator (nor the denominator).
+- `inspections`         checks (家次) in the period.      `patrols`  patrols (巡查) in the period.
+- `organisations_inspected`  distinct organisations with at least one check in the period.
+- `hazards_found`       hazards registered (found) in the period.
+- `hazards_rectified`   of those, the ones whose rectification passed re-inspection by `as_of`.
+- `rectification_rate`  hazards_rectified ÷ hazards_found.
+- `hazards_overdue`     of those found, the ones not rectified by `as_of` whose deadline (due_at)
+                        was before `as_of`.
+- `major_hazards`       hazards found in the period graded 重大.  `listed_hazards`: of those, 挂牌督办.
+- `suspensions` / `cases_filed` / `police_referrals`  distinct organisations with such an
+                        enforcement record decided in the period; `persons_detained` the sum of
+                        persons detained in the referrals.
+- `never_inspected`     listed organisations with no check in the period.
+
+`as_of` defaults to the end of the period (or now, if that is earlier). A campaign narrows the
+records to those made in it (an inspection's campaign; a hazard's inspection's; an enforcement
+record's inspection's or hazard's), and the register figures (listed, coverage, never inspected) to
+the organisations of its area and committee — a fire-committee night check that visits a commercial
+complex still counts that visit. Region, committee, kind and venue filter through the organisation
+(its current region), so a figure and its drill-down list always count the same rows. Patrols are
+of an area: an organisation filter (committee, kind, venue) leaves none. With a `user`, the drill-down lists are limited to what the user may see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from zhizhi.accounts import scope
+from zhizhi.accounts.models import User
+from zhizhi.cases.models import Case
+from zhizhi.core import calendar
+from zhizhi.core.errors import ValidationFailed
+from zhizhi.safety import queries
+from zhizhi.safety.models import (
+    Campaign,
+    Committee,
+    EnforcementAction,
+    EnforcementKind,
+    Grade,
+    Inspection,
+    InspectionKind,
+    Organisation,
+    OrgKind,
+    Venue,
+)
+from zhizhi.safety.workflow import HAZARD
+from zhizhi.territory.models import Region
+
+
+@dataclass(frozen=True)
+class FigureFilter:
+    region: Region | None = None
+    committee: Committee | None = None
+    campaign: Campaign | None = None
+    kind: str | None = None  # organisation kind (OrgKind)
+    venue: str | None = None
+    start: date | None = None
+    end: date | None = None
+    as_of: datetime | None = None
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        region: str | None = None,
+        committee: str | None = None,
+        campaign: int | str | None = None,
+        kind: str | None = None,
+        venue: str | None = None,
+        year: int | None = None,
+        start: date | None = None,
+        end: date | None = None,
+        as_of: datetime | None = None,
+    ) -> FigureFilter:
+        """From codes (the CLI, the web, the API); raises ValidationFailed on an unknown one."""
+        the_region = the_committee = the_campaign = None
+        if region:
+            the_region = Region.objects.filter(code=region).first()
+            if the_region is None:
+                raise ValidationFailed("unknown_region", f"区域代码不存在：{region}")
+        if committee:
+            the_committee = Committee.objects.filter(code=committee).first()
+            if the_committee is None:
+                raise ValidationFailed("unknown_committee", f"专委会不存在：{committee}")
+        if campaign is not None and campaign != "":
+            try:
+                pk = int(campaign)
+            except ValueError:
+                raise ValidationFailed("unknown_campaign", f"检查计划不存在：{campaign}") from None
+            the_campaign = Campaign.objects.select_related("region", "committee").filter(pk=pk).first()
+            if the_campaign is None:
+                raise ValidationFailed("unknown_campaign", f"检查计划不存在：{campaign}")
+        if kind and kind not in OrgKind.values:
+            raise ValidationFailed("invalid_kind", f"未知的单位类型：{kind}")
+        if venue and venue not in Venue.values:
+            raise ValidationFailed("invalid_venue", f"未知的场所类型：{venue}")
+        if year is not None:
+            start, end = start or date(year, 1, 1), end or date(year, 12, 31)
+        if start and end and start > end:
+            raise ValidationFailed("invalid_date_range", "开始日期不能晚于结束日期")
+        return cls(the_region, the_committee, the_campaign, kind or None, venue or None, start, end, as_of)
+
+    # --- bounds -----------------------------------------------------------------------------------
+
+    @property
+    def since(self) -> datetime | None:
+        return _day_start(self.start) if self.start else None
+
+    @property
+    def until(self) -> datetime | None:
+        """The first instant after the period."""
+        return _day_start(self.end + timedelta(days=1)) if self.end else None
+
+    def moment(self) -> datetime:
+        """`as_of`, or the end of the period, or now — whichever comes first of the last two."""
+        if self.as_of is not None:
+            return self.as_of
+        now = timezone.now()
+        return min(self.until - timedelta(microseconds=1), now) if self.until else now
+
+
+def _day_start(d: date) -> datetime:
+    return datetime.combine(d, time.min, tzinfo=calendar.TZ)
+
+
+def _period(field: str, f: FigureFilter) -> Q:
+    q = Q()
+    if f.since is not None:
+        q &= Q(**{f"{field}__gte": f.since})
+    if f.until is not None:
+        q &= Q(**{f"{field}__lt": f.until})
+    return q
+
+
+def _day_period(field: str, f: FigureFilter) -> Q:
+    q = Q()
+    if f.start is not None:
+        q &= Q(**{f"{field}__gte": f.start})
+    if f.end is not None:
+        q &= Q(**{f"{field}__lte": f.end})
+    return q
+
+
+def _org_q(f: FigureFilter, prefix: str = "") -> Q:
+    """The organisation conditions of the filter itself (region, committee, kind, venue)."""
+    q = Q()
+    if f.region is not None:
+        q &= Q(**{f"{prefix}region_path__startswith": f.region.path})
+    if f.committee is not None:
+        q &= Q(**{f"{prefix}committee": f.committee})
+    if f.kind:
+        q &= Q(**{f"{prefix}kind": f.kind})
+    if f.venue:
+        q &= Q(**{f"{prefix}venue": f.venue})
+    return q
+
+
+def _population_q(f: FigureFilter) -> Q:
+    """The organisations a figure is about: the filter's, within the campaign's area and committee."""
+    q = _org_q(f)
+    if f.campaign is not None:
+        q &= Q(region_path__startswith=f.campaign.region.path)
+        if f.campaign.committee_id is not None:
+            q &= Q(committee_id=f.campaign.committee_id)
+    return q
+
+
+# --- The querysets ---------------------------------------------------------------------------------
+
+
+def organisations(f: FigureFilter) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(_population_q(f))
+
+
+def listed(f: FigureFilter) -> QuerySet[Organisation]:
+    return organisations(f).filter(listed=True)
+
+
+def inspections(f: FigureFilter) -> QuerySet[Inspection]:
+    qs = Inspection.objects.filter(
+        _org_q(f, "organisation__"), _period("inspected_at", f), kind=InspectionKind.CHECK
+    )
+    return qs.filter(campaign=f.campaign) if f.campaign else qs
+
+
+def patrols(f: FigureFilter) -> QuerySet[Inspection]:
+    """Patrols are of an area, not an organisation: a committee, kind or venue filter leaves none."""
+    if f.committee is not None or f.kind or f.venue:
+        return Inspection.objects.none()
+    qs = Inspection.objects.filter(_period("inspected_at", f), kind=InspectionKind.PATROL)
+    if f.region is not None:
+        qs = qs.filter(region_path__startswith=f.region.path)
+    return qs.filter(campaign=f.campaign) if f.campaign else qs
+
+
+def inspected_organisations(f: FigureFilter) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(_org_q(f), pk__in=inspections(f).values("organisation_id"))
+
+
+def covered(f: FigureFilter) -> QuerySet[Organisation]:
+    """Listed organisations with at least one check: the numerator of coverage."""
+    return listed(f).filter(pk__in=inspections(f).values("organisation_id"))
+
+
+def never_inspected(f: FigureFilter) -> QuerySet[Organisation]:
+    return listed(f).exclude(pk__in=inspections(f).values("organisation_id"))
+
+
+def hazards(f: FigureFilter) -> QuerySet[Case]:
+    qs = Case.objects.filter(_org_q(f, "hazard__organisation__"), _period("received_at", f), case_type=HAZARD)
+    return qs.filter(hazard__inspection__campaign=f.campaign) if f.campaign else qs
+
+
+def rectified(f: FigureFilter) -> QuerySet[Case]:
+    return hazards(f).filter(hazard__verified_at__isnull=False, hazard__verified_at__lte=f.moment())
+
+
+def overdue(f: FigureFilter) -> QuerySet[Case]:
+    at = f.moment()
+    not_fixed = Q(hazard__verified_at__isnull=True) | Q(hazard__verified_at__gt=at)
+    return hazards(f).filter(not_fixed, due_at__lt=at)
+
+
+def major(f: FigureFilter) -> QuerySet[Case]:
+    return hazards(f).filter(hazard__grade=Grade.MAJOR)
+
+
+def listed_hazards(f: FigureFilter) -> QuerySet[Case]:
+    return major(f).filter(hazard__listed_at__isnull=False, hazard__listed_at__lte=f.moment())
+
+
+def enforcements(f: FigureFilter, kind: str | None = None) -> QuerySet[EnforcementAction]:
+    qs = EnforcementAction.objects.filter(_org_q(f, "organisation__"), _day_period("decided_on", f))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if f.campaign:
+        qs = qs.filter(
+            Q(inspection__campaign=f.campaign) | Q(hazard__hazard__inspection__campaign=f.campaign)
+        )
+    return qs
+
+
+def organisations_with(f: FigureFilter, kind: str) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(pk__in=enforcements(f, kind).values("organisation_id"))
+
+
+def persons_detained(f: FigureFilter) -> int:
+    total = enforcements(f, EnforcementKind.POLICE_REFERRAL).aggregate(n=Sum("persons_detained"))["n"]
+    return int(total or 0)
+
+
+# --- Figures ---------------------------------------------------------------------------------------
+
+Records = Callable[[FigureFilter], QuerySet[Any]]
+
+
+@dataclass(frozen=True)
+class Figure:
+    code: str
+    label: str  # Chinese, marked with gettext_noop: translate where shown
+    unit: str
+    records: Records  # the records counted (for a rate: the numerator's)
+    denominator: Records | None = None  # a rate's denominator
+    total: Callable[[FigureFilter], int] | None = None  # a sum rather than a count
+
+    @property
+    def is_rate(self) -> bool:
+        return self.denominator is not None
+
+    def value(self, f: FigureFilter) -> int | float | None:
+        if self.total is not None:
+            return self.total(f)
+        part = self.records(f).count()
+        if self.denominator is None:
+            return part
+        whole = self.denominator(f).count()
+        return round(part / whole, 6) if whole else None
+
+    def parts(self, f: FigureFilter) -> tuple[int, int] | None:
+        """A rate's (numerator, denominator); None for a count."""
+        if self.denominator is None:
+            return None
+        return self.records(f).count(), self.denominator(f).count()
+
+
+def _f(code: str, label: str, unit: str, records: Records, **kw: Any) -> Figure:
+    return Figure(code, label, unit, records, **kw)
+
+
+FIGURES: dict[str, Figure] = {
+    fig.code: fig
+    for fig in [
+        _f("register_listed", gettext_noop("底数清单单位"), gettext_noop("家"), listed),
+        _f("register_coverage", gettext_noop("底数清单检查覆盖率"), "%", covered, denominator=listed),
+        _f("inspections", gettext_noop("检查"), gettext_noop("家次"), inspections),
+        _f("patrols", gettext_noop("巡查"), gettext_noop("次"), patrols),
+        _f("organisations_inspected", gettext_noop("检查单位"), gettext_noop("家"), inspected_organisations),
+        _f("hazards_found", gettext_noop("发现隐患"), gettext_noop("条"), hazards),
+        _f("hazards_rectified", gettext_noop("整改隐患"), gettext_noop("条"), rectified),
+        _f("rectification_rate", gettext_noop("隐患整改率"), "%", rectified, denominator=hazards),
+        _f("hazards_overdue", gettext_noop("超期未整改隐患"), gettext_noop("条"), overdue),
+        _f("major_hazards", gettext_noop("重大隐患"), gettext_noop("条"), major),
+        _f("listed_hazards", gettext_noop("挂牌督办重大隐患"), gettext_noop("条"), listed_hazards),
+        _f(
+            "suspensions",
+            gettext_noop("停产停业"),
+            gettext_noop("家"),
+            lambda f: organisations_with(f, EnforcementKind.SUSPENSION_ORDER),
+        ),
+        _f(
+            "cases_filed",
+            gettext_noop("立案查处"),
+            gettext_noop("家"),
+            lambda f: organisations_with(f, EnforcementKind.CASE_FILED),
+        ),
+        _f(
+            "police_referrals",
+            gettext_noop("移送公安"),
+            gettext_noop("家"),
+            lambda f: organisations_with(f, EnforcementKind.POLICE_REFERRAL),
+        ),
+        _f(
+            "persons_detained",
+            gettext_noop("行政拘留"),
+            gettext_noop("人"),
+            lambda f: enforcements(f, EnforcementKind.POLICE_REFERRAL).filter(persons_detained__gt=0),
+            total=persons_detained,
+        ),
+        _f("never_inspected", gettext_noop("底数清单中未检查单位"), gettext_noop("家"), never_inspected),
+    ]
+}
+
+
+def compute(f: FigureFilter, codes: list[str] | None = None) -> dict[str, int | float | None]:
+    return {code: FIGURES[code].value(f) for code in (codes or list(FIGURES))}
+
+
+def _figure(code: str) -> Figure:
+    figure = FIGURES.get(code)
+    if figure is None:
+        raise ValidationFailed("unknown_figure", f"未知的指标：{code}")
+    return figure
+
+
+def restrict(qs: QuerySet[Any], user: User | None) -> QuerySet[Any]:
+    """Records of any figure, limited to what `user` may see (all of them without a user)."""
+    if user is None:
+        return qs
+    model = qs.model
+    if model is Case:
+        return (
+            qs
+            if scope.sees_everything(user)
+            else qs.filter(pk__in=queries.visible_hazards(user).values("pk"))
+        )
+    if queries.scope_paths(user) is None:  # every organisation, so every inspection and record
+        return qs
+    if model is Organisation:
+        return qs.filter(pk__in=queries.visible_organisations(user).values("pk"))
+    if model is Inspection:
+        return qs.filter(pk__in=queries.visible_inspections(user).values("pk"))
+    if model is EnforcementAction:
+        return qs.filter(pk__in=queries.visible_enforcements(user).values("pk"))
+    raise TypeError(f"no scope for {model.__name__}")
+
+
+def drill(code: str, f: FigureFilter, user: User | None = None) -> QuerySet[Any]:
+    """The records behind a figure, limited to what `user` may see (when given)."""
+    return restrict(_figure(code).records(f), user)
+
+
+def drill_denominator(code: str, f: FigureFilter, user: User | None = None) -> QuerySet[Any]:
+    """The records behind a rate's denominator, limited to what `user` may see (when given)."""
+    figure = _figure(code)
+    if figure.denominator is None:
+        raise ValidationFailed("not_a_rate", f"指标“{figure.label}”不是比率")
+    return restrict(figure.denominator(f), user)
+
+
+@dataclass(frozen=True)
+class Value:
+    """A figure as one user sees it: computed on exactly the records `drill` lists for that user."""
+
+    figure: Figure
+    value: int | float | None
+    numerator: int  # a count's value, a rate's numerator, or a sum's number of records
+    denominator: int | None = None
+
+    @property
+    def code(self) -> str:
+        return self.figure.code
+
+
+def evaluate(code: str, f: FigureFilter, user: User | None = None) -> Value:
+    """One figure limited to the user's records, so that it equals the count of its drill-down."""
+    figure = _figure(code)
+    records = drill(code, f, user)
+    if figure.total is not None:
+        if user is None:
+            return Value(figure, figure.total(f), records.count())
+        total = int(records.aggregate(n=Sum("persons_detained"))["n"] or 0)
+        return Value(figure, total, records.count())
+    part = records.count()
+    if figure.denominator is None:
+        return Value(figure, part, part)
+    whole = drill_denominator(code, f, user).count()
+    return Value(figure, round(part / whole, 6) if whole else None, part, whole)
+
+
+def evaluate_all(f: FigureFilter, user: User | None = None) -> list[Value]:
+    return [evaluate(code, f, user) for code in FIGURES]
