@@ -24,6 +24,8 @@ from zhizhi.core import calendar
 from zhizhi.demo.builder import cases, staff, summary, territory
 from zhizhi.demo.logins import DEMO_USERNAMES
 from zhizhi.demo.models import DemoBuild
+from zhizhi.hotline import demo as hotline_demo
+from zhizhi.safety import demo as safety_demo
 from zhizhi.territory.locate import batch_changes
 from zhizhi.territory.models import Region
 
@@ -55,6 +57,8 @@ def reset(out: Out = print) -> dict[str, int]:
     paths = list(Region.objects.filter(code__in=towns, parent__isnull=True).values_list("path", flat=True))
     deleted: dict[str, int] = {}
     with transaction.atomic(), batch_changes():
+        deleted.update(safety_demo.reset_safety(paths))
+        deleted.update(hotline_demo.reset_hotline(paths))
         case_q = Case.objects.none()
         for path in paths:
             case_q |= Case.objects.filter(region_path__startswith=path)
@@ -117,6 +121,8 @@ def build(*, seed: int, year: int, scale: float, out: Out = print) -> Result:
         )
         written = cases.build(world)
         out(f"cases: {written.cases} cases, {written.events} events ({time.monotonic() - t:.1f} s)")
+        safety_demo.build_safety(seed=seed, year=year, scale=scale, stdout=out)
+        hotline_demo.build_hotline(town=land.town, seed=seed, year=year, scale=scale, stdout=out)
         swept = sla.sweep(now=until)
         out(
             f"sweep as of {until.isoformat()}: overdue {swept.newly_overdue}, due soon {swept.due_soon}, "

@@ -1,0 +1,92 @@
+"""Hotline reads, always through the scope module: calls, meetings and decisions a user may see.
+
+- Calls carry the caller's phone and name (personal data). The hotline desk's own roles (operator,
+  dispatcher, leader, admin) see the calls in their region subtrees and the town-wide calls (no
+  region); anyone else sees only the call behind a case they can see.
+- Meetings and decisions: the meeting's region subtree for the roles that hold them; a decision
+  also to the members of its owner department and to its owner.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from zhizhi.accounts import scope
+from zhizhi.accounts.models import Role, User
+from zhizhi.core.errors import NotFound
+from zhizhi.core.personal import normalize_phone
+from zhizhi.hotline.models import Call, Decision, Meeting
+
+DESK_ROLES = frozenset({Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.LEADER, Role.ADMIN})
+
+
+def _paths_q(user: User, field: str) -> Q:
+    q = Q(pk__in=[])
+    for path in scope.region_paths(user):
+        q |= Q(**{f"{field}__startswith": path})
+    return q
+
+
+def visible_calls(user: User) -> QuerySet[Call]:
+    if not user.is_authenticated or not user.is_active:
+        return Call.objects.none()
+    if scope.sees_everything(user):
+        return Call.objects.all()
+    q = Q(case__in=scope.visible_cases(user))
+    if scope.role_of(user) in DESK_ROLES:
+        q |= _paths_q(user, "region_path") | Q(region_path="")
+    return Call.objects.filter(q)
+
+
+def get_call(user: User, pk: int) -> Call:
+    call = visible_calls(user).select_related("nature", "operator", "case", "region").filter(pk=pk).first()
+    if call is None:
+        raise NotFound("来电记录不存在或无权查看", code="call_not_found")
+    return call
+
+
+def caller_history(user: User, raw_phone: str) -> QuerySet[Call]:
+    """The earlier calls from this number that the user may see, newest first (raises invalid_phone)."""
+    phone = normalize_phone(raw_phone)
+    return (
+        visible_calls(user)
+        .filter(caller_phone=phone)
+        .select_related("nature", "case")
+        .order_by("-received_at", "-id")
+    )
+
+
+def visible_meetings(user: User) -> QuerySet[Meeting]:
+    if not user.is_authenticated or not user.is_active:
+        return Meeting.objects.none()
+    if scope.sees_everything(user):
+        return Meeting.objects.all()
+    if scope.role_of(user) in DESK_ROLES:
+        return Meeting.objects.filter(_paths_q(user, "region_path"))
+    return Meeting.objects.filter(pk__in=visible_decisions(user).values("meeting_id"))
+
+
+def get_meeting(user: User, pk: int) -> Meeting:
+    meeting = visible_meetings(user).select_related("region", "created_by").filter(pk=pk).first()
+    if meeting is None:
+        raise NotFound("会商研判记录不存在或无权查看", code="meeting_not_found")
+    return meeting
+
+
+def visible_decisions(user: User) -> QuerySet[Decision]:
+    if not user.is_authenticated or not user.is_active:
+        return Decision.objects.none()
+    if scope.sees_everything(user):
+        return Decision.objects.all()
+    q = Q(owner_id=user.pk) | Q(owner_department_id__in=scope.department_ids(user))
+    if scope.role_of(user) in DESK_ROLES:
+        q |= _paths_q(user, "meeting__region_path")
+    return Decision.objects.filter(q)
+
+
+def open_decisions(qs: QuerySet[Decision], *, overdue_on: date | None = None) -> QuerySet[Decision]:
+    """Decisions not yet done; with `overdue_on`, only those due before that day."""
+    qs = qs.filter(done_at__isnull=True)
+    return qs.filter(due_on__lt=overdue_on) if overdue_on is not None else qs
