@@ -495,7 +495,8 @@ def test_sla_policies(township: Township) -> None:
     assert [p["case_type"] for p in policies].count("event") == 2 + 5 + 99
     assert [p["case_type"] for p in policies].count("hazard") == 2
     assert [p["case_type"] for p in policies].count("petition") == 7  # one per statutory stage
-    assert len(policies) == 2 + 5 + 99 + 2 + 7
+    assert [p["case_type"] for p in policies].count("dispute") == 4  # mediation's stages
+    assert len(policies) == 2 + 5 + 99 + 2 + 7 + 4
     by_name = {p.pop("name"): p for p in policies}
     for p in by_name.values():
         p.pop("id")

@@ -1,0 +1,260 @@
+"""Mediation figures: each a count or a rate over querysets of dispute cases, for a region subtree and
+a period, with the records behind it (drill-down). `metrics` and the annual report reuse them.
+
+Definitions (a period is a range of local dates, both ends included; `as_of` is the end of the
+period, or now if that is earlier; the region is a subtree, by the case's region):
+
+- `registered`         disputes registered in the period (登记, `received_at`).
+- `mediated`           disputes accepted for mediation (受理) in the period, by `as_of` (调解纠纷: the
+                       seed's "调解各类矛盾纠纷392起"). The cohort every figure below is taken from.
+- `concluded`          of mediated, concluded (调结: agreement, failure or referral) by `as_of`.
+- `concluded_on_time`  of concluded, within the limit (30 days from acceptance, plus the extension).
+- `on_time_rate`       concluded_on_time ÷ concluded (按期调结率).
+- `agreements`         of mediated, with an agreement (written or oral) reached by `as_of` (调解成功).
+- `written_agreements` of agreements, written ones (调解协议书).
+- `success_rate`       agreements ÷ mediated (调解成功率; a mediation still running at `as_of` counts
+                       in the denominator only).
+- `major`              of mediated, flagged major or difficult (重大疑难纠纷) by `as_of` (the seed's 16).
+- by channel           `mediated_on_site` / `mediated_online` / `mediated_shared_court`: of mediated,
+                       by how it was mediated (现场 / 浙江解纷码 / 共享法庭); `agreed_on_site` /
+                       `agreed_online` / `agreed_shared_court`: of agreements, the same (化解: the
+                       seed's "依托共享法庭化解案件15件", "依托浙江解纷码化解案件3件").
+
+Every figure's records are `cases.Case` rows of type "dispute", so a page can list them with the case
+list; `drill(code, f, user)` limits them to what the user may see, and `evaluate` computes a figure on
+exactly those records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from zhizhi.accounts.models import User
+from zhizhi.cases.models import Case
+from zhizhi.core import calendar
+from zhizhi.core.errors import ValidationFailed
+from zhizhi.mediation import queries
+from zhizhi.mediation.models import AgreementForm, MediationChannel, Outcome
+from zhizhi.mediation.workflow import DISPUTE
+from zhizhi.territory.models import Region
+
+
+def _day_start(d: date) -> datetime:
+    return datetime.combine(d, time.min, tzinfo=calendar.TZ)
+
+
+@dataclass(frozen=True)
+class FigureFilter:
+    region: Region | None = None
+    start: date | None = None
+    end: date | None = None
+    as_of: datetime | None = None
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        region: str | None = None,
+        year: int | None = None,
+        start: date | None = None,
+        end: date | None = None,
+        as_of: datetime | None = None,
+    ) -> FigureFilter:
+        """From codes (the CLI, the web, the API); raises ValidationFailed on an unknown one."""
+        the_region = None
+        if region:
+            the_region = Region.objects.defer("boundary").filter(code=region).first()
+            if the_region is None:
+                raise ValidationFailed("unknown_region", f"区域代码不存在：{region}")
+        if year is not None:
+            if not 1900 <= year <= 9998:
+                raise ValidationFailed("invalid_year", f"年份不正确：{year}")
+            start, end = start or date(year, 1, 1), end or date(year, 12, 31)
+        if start and end and start > end:
+            raise ValidationFailed("invalid_date_range", "开始日期不能晚于结束日期")
+        return cls(the_region, start, end, as_of)
+
+    @property
+    def since(self) -> datetime | None:
+        return _day_start(self.start) if self.start else None
+
+    @property
+    def until(self) -> datetime | None:
+        """The first instant after the period."""
+        return _day_start(self.end + timedelta(days=1)) if self.end else None
+
+    def moment(self) -> datetime:
+        """`as_of`, or the end of the period, or now — whichever comes first of the last two."""
+        if self.as_of is not None:
+            return self.as_of
+        now = timezone.now()
+        return min(self.until - timedelta(microseconds=1), now) if self.until else now
+
+
+def _period(field: str, f: FigureFilter) -> Q:
+    q = Q()
+    if f.since is not None:
+        q &= Q(**{f"{field}__gte": f.since})
+    if f.until is not None:
+        q &= Q(**{f"{field}__lt": f.until})
+    return q
+
+
+# --- The querysets ---------------------------------------------------------------------------------
+
+Records = Callable[[FigureFilter], QuerySet[Case]]
+
+
+def disputes(f: FigureFilter) -> QuerySet[Case]:
+    """Every dispute case of the region (any period)."""
+    qs = Case.objects.filter(case_type=DISPUTE, dispute__isnull=False)
+    if f.region is not None:
+        qs = qs.filter(region_path__startswith=f.region.path)
+    return qs
+
+
+def registered(f: FigureFilter) -> QuerySet[Case]:
+    return disputes(f).filter(_period("received_at", f))
+
+
+def mediated(f: FigureFilter) -> QuerySet[Case]:
+    return disputes(f).filter(_period("dispute__accepted_at", f), dispute__accepted_at__lte=f.moment())
+
+
+def concluded(f: FigureFilter) -> QuerySet[Case]:
+    return mediated(f).filter(dispute__concluded_at__lte=f.moment())
+
+
+def concluded_on_time(f: FigureFilter) -> QuerySet[Case]:
+    return concluded(f).filter(dispute__concluded_on_time=True)
+
+
+def agreements(f: FigureFilter) -> QuerySet[Case]:
+    return concluded(f).filter(dispute__outcome=Outcome.AGREEMENT)
+
+
+def written_agreements(f: FigureFilter) -> QuerySet[Case]:
+    return agreements(f).filter(dispute__agreement__form=AgreementForm.WRITTEN)
+
+
+def major(f: FigureFilter) -> QuerySet[Case]:
+    return mediated(f).filter(dispute__is_major=True, dispute__major_since__lte=f.moment())
+
+
+def _by_channel(records: Records, channel: str) -> Records:
+    def by_channel(f: FigureFilter) -> QuerySet[Case]:
+        return records(f).filter(dispute__channel=channel)
+
+    by_channel.__name__ = f"{records.__name__}_{channel}"
+    return by_channel
+
+
+# --- Figures ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    code: str
+    label: str  # Chinese, marked with gettext_noop: translate where shown
+    unit: str
+    records: Records  # the records counted (for a rate: the numerator's)
+    denominator: Records | None = None
+
+    @property
+    def is_rate(self) -> bool:
+        return self.denominator is not None
+
+    def value(self, f: FigureFilter) -> int | float | None:
+        part = self.records(f).count()
+        if self.denominator is None:
+            return part
+        whole = self.denominator(f).count()
+        return round(part / whole, 6) if whole else None
+
+
+C = MediationChannel
+FIGURES: dict[str, Figure] = {
+    fig.code: fig
+    for fig in [
+        Figure("registered", gettext_noop("登记纠纷"), gettext_noop("起"), registered),
+        Figure("mediated", gettext_noop("调解纠纷"), gettext_noop("起"), mediated),
+        Figure("concluded", gettext_noop("调结纠纷"), gettext_noop("起"), concluded),
+        Figure("concluded_on_time", gettext_noop("按期调结"), gettext_noop("起"), concluded_on_time),
+        Figure("on_time_rate", gettext_noop("按期调结率"), "%", concluded_on_time, denominator=concluded),
+        Figure("agreements", gettext_noop("调解成功"), gettext_noop("起"), agreements),
+        Figure("written_agreements", gettext_noop("制作调解协议书"), gettext_noop("份"), written_agreements),
+        Figure("success_rate", gettext_noop("调解成功率"), "%", agreements, denominator=mediated),
+        Figure("major", gettext_noop("重大疑难纠纷"), gettext_noop("起"), major),
+        Figure("mediated_on_site", gettext_noop("现场调解"), gettext_noop("起"), _by_channel(mediated, C.ON_SITE)),
+        Figure("mediated_online", gettext_noop("浙江解纷码调解"), gettext_noop("件"), _by_channel(mediated, C.ONLINE)),
+        Figure("mediated_shared_court", gettext_noop("共享法庭调解"), gettext_noop("件"),
+               _by_channel(mediated, C.SHARED_COURT)),
+        Figure("agreed_on_site", gettext_noop("现场调解成功"), gettext_noop("起"), _by_channel(agreements, C.ON_SITE)),
+        Figure("agreed_online", gettext_noop("浙江解纷码化解"), gettext_noop("件"), _by_channel(agreements, C.ONLINE)),
+        Figure("agreed_shared_court", gettext_noop("共享法庭化解"), gettext_noop("件"),
+               _by_channel(agreements, C.SHARED_COURT)),
+    ]
+}  # fmt: skip
+
+
+def _figure(code: str) -> Figure:
+    figure = FIGURES.get(code)
+    if figure is None:
+        raise ValidationFailed("unknown_figure", f"未知的指标：{code}")
+    return figure
+
+
+def compute(f: FigureFilter, codes: list[str] | None = None) -> dict[str, int | float | None]:
+    return {code: _figure(code).value(f) for code in (codes or list(FIGURES))}
+
+
+def restrict(qs: QuerySet[Case], user: User | None) -> QuerySet[Case]:
+    """Records limited to what `user` may see (all of them without a user)."""
+    if user is None:
+        return qs
+    return qs.filter(pk__in=queries.visible_disputes(user).values("pk"))
+
+
+def drill(code: str, f: FigureFilter, user: User | None = None) -> QuerySet[Case]:
+    """The records behind a figure (a rate's numerator), limited to what `user` may see."""
+    return restrict(_figure(code).records(f), user)
+
+
+def drill_denominator(code: str, f: FigureFilter, user: User | None = None) -> QuerySet[Case]:
+    figure = _figure(code)
+    if figure.denominator is None:
+        raise ValidationFailed("not_a_rate", f"指标“{figure.label}”不是比率")
+    return restrict(figure.denominator(f), user)
+
+
+@dataclass(frozen=True)
+class Value:
+    """A figure as one user sees it: computed on exactly the records `drill` lists for that user."""
+
+    figure: Figure
+    value: int | float | None
+    numerator: int
+    denominator: int | None = None
+
+    @property
+    def code(self) -> str:
+        return self.figure.code
+
+
+def evaluate(code: str, f: FigureFilter, user: User | None = None) -> Value:
+    figure = _figure(code)
+    part = drill(code, f, user).count()
+    if figure.denominator is None:
+        return Value(figure, part, part)
+    whole = drill_denominator(code, f, user).count()
+    return Value(figure, round(part / whole, 6) if whole else None, part, whole)
+
+
+def evaluate_all(f: FigureFilter, user: User | None = None) -> list[Value]:
+    return [evaluate(code, f, user) for code in FIGURES]
