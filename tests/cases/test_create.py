@@ -23,6 +23,7 @@ from tests.cases.factories import (
     eod,
 )
 from tests.township import Township
+from zhizhi.accounts import scope
 from zhizhi.cases import services
 from zhizhi.cases.models import Case, CaseEvent, IdempotencyKey, Status
 from zhizhi.core.errors import DomainError
@@ -197,6 +198,94 @@ def test_creation_outside_the_actors_scope_is_refused(
 def test_creation_inside_the_actors_scope_is_allowed(township: Township, user: str) -> None:
     case = create(township, by=user)
     assert (case.region.code, case.created_by.username) == (MICRO_A11, user)
+
+
+# --- Who registers which type: CaseType.create_roles and the department-based scope ----------------
+
+MICRO_B11 = "3309031072020101"
+
+
+def hazard(t: Township, *, by: str, region: str = MICRO_B11) -> Case:
+    data = CaseInputFactory(
+        case_type="hazard",
+        channel="inspection",
+        category="fire_facility_lane",
+        lon=None,
+        lat=None,
+        region=region,
+    )
+    return services.create_case(actor=t.users[by], data=data, now=T0).case
+
+
+@pytest.mark.parametrize("region", [MICRO_A11, MICRO_B11])
+def test_a_handler_of_the_hazards_department_registers_a_hazard_anywhere(
+    township: Township, region: str
+) -> None:
+    # handler_emg (department emergency, no regions of their own) in either village
+    case = hazard(township, by="handler_emg", region=region)
+    row = Case.objects.get(pk=case.pk)
+    assert (row.case_type, row.region.code, row.created_by.username, row.status) == (
+        "hazard",
+        region,
+        "handler_emg",
+        "received",
+    )
+    assert list(CaseEvent.objects.filter(case=row).values_list("action", flat=True)) == ["create"]
+
+
+def test_a_handler_of_another_department_may_not_register_a_hazard(township: Township) -> None:
+    before = counts()
+    with pytest.raises(DomainError) as exc:
+        hazard(township, by="handler_enf")
+    assert (exc.value.code, exc.value.status) == ("forbidden_role", 403)
+    assert counts() == before
+
+
+def test_an_event_is_unchanged_a_safety_inspector_still_may_not_register_one(township: Township) -> None:
+    before = counts()
+    with pytest.raises(DomainError) as exc:
+        create(township, by="handler_emg")
+    assert (exc.value.code, exc.value.status) == ("forbidden_role", 403)
+    assert counts() == before
+    assert scope.may_create(township.users["handler_emg"], "hazard")
+    assert not scope.may_create(township.users["handler_emg"], "event")
+
+
+def test_a_departments_region_bounds_its_handlers(township: Township) -> None:
+    # Given the emergency department limited to village A
+    from zhizhi.accounts.models import Department, User
+
+    Department.objects.filter(code="emergency").update(region=township.villages[VILLAGE_A])
+    inspector = User.objects.get(username="handler_emg")  # no cached department areas
+    township.users["handler_emg"] = inspector
+    assert hazard(township, by="handler_emg", region=MICRO_A11).region.code == MICRO_A11
+    before = counts()
+    with pytest.raises(DomainError) as exc:
+        hazard(township, by="handler_emg", region=MICRO_B11)
+    assert (exc.value.code, exc.value.status) == ("forbidden_region", 403)
+    assert counts() == before
+
+
+@pytest.mark.parametrize(
+    ("user", "region", "code"),
+    [
+        ("grid_a1", MICRO_A11, None),
+        ("grid_a1", MICRO_B11, "forbidden_region"),
+        ("dispatcher", MICRO_B11, None),
+        ("leader", MICRO_B11, "forbidden_role"),
+    ],
+)
+def test_the_create_roles_register_hazards_within_their_regions(
+    township: Township, user: str, region: str, code: str | None
+) -> None:
+    before = counts()
+    if code is None:
+        assert hazard(township, by=user, region=region).created_by.username == user
+        return
+    with pytest.raises(DomainError) as exc:
+        hazard(township, by=user, region=region)
+    assert exc.value.code == code
+    assert counts() == before
 
 
 # --- Duplicates -------------------------------------------------------------------------------------

@@ -134,11 +134,83 @@ def test_out_of_scope_recorders_are_refused_and_nothing_is_written(township: Tow
     # grid_b1 cannot see an organisation in village A: not found
     with pytest.raises(NotFound):
         inspect(township, company, when=at("2024-03-04 09:00"), hazards=[general()], by="grid_b1")
-    # a handler may not register cases (engine rule: CREATE_ROLES), so not inspections either
+    # a handler of another department than the hazards' may not register hazards, so not
+    # inspections either (the safety inspector, handler_emg, may: CaseType.department)
     with pytest.raises(PermissionDenied) as exc:
-        inspect(township, company, when=at("2024-03-04 09:00"), hazards=[general()], by="handler_emg")
+        inspect(township, company, when=at("2024-03-04 09:00"), hazards=[general()], by="handler_enf")
     assert exc.value.code == "forbidden_region"
     assert counts() == before
+
+
+def test_a_safety_inspector_records_anywhere_and_a_deadline_notifies_at_once(township: Township) -> None:
+    # Given an enterprise in village B, which handler_emg (no regions of their own) may inspect
+    company = org(township, 7, region=MICRO_B11)
+    when = at("2024-03-04 09:00")
+    with_deadline = general()
+    with_deadline.deadline = date(2024, 3, 8)
+    # When the inspector records their own inspection with one hazard given its deadline on the spot
+    result = inspect(township, company, when=when, hazards=[with_deadline, major()], by="handler_emg")
+    # Then the first hazard is notified at the inspection (due at the end of the deadline day), the
+    # second waits for its notice; both are the inspector's
+    h1, h2 = (Case.objects.get(pk=c.pk) for c in result.hazards)
+    assert (h1.status, h1.due_at, h1.clock_started_at) == (NOTIFIED, at("2024-03-08 23:59:59"), when)
+    assert (h1.hazard.notified_at, h2.status) == (when, RECEIVED)
+    assert [(e.action, e.actor.username, e.at) for e in h1.events.order_by("at", "id")] == [
+        ("create", "handler_emg", when),
+        ("record_hazard", "handler_emg", when),
+        ("notify", "handler_emg", when),
+    ]
+    assert {(c.created_by.username, c.assignee.username, c.department.code) for c in (h1, h2)} == {
+        ("handler_emg", "handler_emg", "emergency")
+    }
+
+
+@pytest.mark.parametrize(
+    ("by", "deadline", "code"),
+    [
+        ("grid_a1", date(2024, 3, 8), "forbidden_notice"),  # only a safety inspector notifies
+        ("handler_emg", date(2024, 3, 1), "invalid_deadline"),  # before the inspection
+        ("handler_emg", date(2025, 3, 6), "invalid_deadline"),  # more than 366 days on
+    ],
+)
+def test_a_refused_on_the_spot_deadline_writes_nothing(
+    township: Township, by: str, deadline: date, code: str
+) -> None:
+    company = org(township, 1)
+    before = counts()
+    bad = general()
+    bad.deadline = deadline
+    with pytest.raises((ValidationFailed, PermissionDenied)) as exc:
+        inspect(township, company, when=at("2024-03-04 09:00"), hazards=[general(), bad], by=by)
+    assert (exc.value.code, exc.value.details["hazard"], exc.value.details["field"]) == (code, 1, "deadline")
+    assert exc.value.message.startswith("第 2 个隐患：")
+    assert counts() == before
+
+
+def test_photos_are_attached_in_the_same_transaction(
+    township: Township, settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    company = org(township, 1)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    data = services.InspectionInput(inspector="handler_emg", inspected_at=at("2024-03-04 09:00"),
+                                    organisation=company, hazards=[general()])  # fmt: skip
+    before = counts()
+    with pytest.raises(ValidationFailed) as exc:
+        services.record_inspection(
+            actor=township.users["grid_a1"],
+            data=data,
+            photos=[SimpleUploadedFile("a.png", png), SimpleUploadedFile("b.txt", b"not an image")],
+            now=at("2024-03-04 10:00"),
+        )
+    assert (exc.value.code, counts(), InspectionPhoto.objects.count()) == ("invalid_photo", before, 0)
+    done = services.record_inspection(
+        actor=township.users["grid_a1"], data=data, photos=[SimpleUploadedFile("a.png", png)],
+        now=at("2024-03-04 10:00"),
+    )  # fmt: skip
+    assert list(done.inspection.photos.values_list("content_type", "original_name")) == [
+        ("image/png", "a.png")
+    ]
 
 
 def test_closed_organisations_are_not_inspected_suspended_ones_are(township: Township) -> None:

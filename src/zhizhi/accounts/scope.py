@@ -16,6 +16,7 @@ from zhizhi.core.errors import NotFound, PermissionDenied
 
 if TYPE_CHECKING:
     from zhizhi.cases.models import Case
+    from zhizhi.cases.types import CaseType
     from zhizhi.cases.workflow import Action
     from zhizhi.territory.models import Region
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 PERSONAL_DATA_ROLES = frozenset(
     {Role.GRID_WORKER, Role.VILLAGE_CADRE, Role.DISPATCHER, Role.HANDLER, Role.HOTLINE_OPERATOR, Role.ADMIN}
 )
-# Roles that register new cases.
+# Roles that register new cases (within their regions): the default of `CaseType.create_roles`.
 CREATE_ROLES = frozenset(
     {Role.GRID_WORKER, Role.VILLAGE_CADRE, Role.DISPATCHER, Role.HOTLINE_OPERATOR, Role.ADMIN}
 )
@@ -84,8 +85,50 @@ def visible_regions(user: User) -> QuerySet[Region]:
     return Region.objects.filter(_path_q(region_paths(user), "path"))
 
 
-def can_create_in(user: User, region: Region) -> bool:
-    return role_of(user) in CREATE_ROLES and in_regions(user, region.path)
+def _case_type(case_type: CaseType | str) -> CaseType:
+    from zhizhi.cases import types
+
+    return types.get(case_type) if isinstance(case_type, str) else case_type
+
+
+def department_areas(user: User) -> dict[str, str | None]:
+    """The user's active departments: code → the department's region path (None: no region, the
+    whole territory)."""
+    cached = getattr(user, "_zz_department_areas", None)
+    if cached is None:
+        from zhizhi.accounts.models import Department
+
+        depts = Department.objects.filter(pk__in=department_ids(user), is_active=True).select_related(
+            "region"
+        )
+        cached = {d.code: (d.region.path if d.region is not None else None) for d in depts}
+        user._zz_department_areas = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def creates_by_department(user: User, case_type: CaseType | str) -> bool:
+    """A handler of the department that handles this case type (`CaseType.department`)."""
+    ct = _case_type(case_type)
+    return bool(ct.department) and role_of(user) == Role.HANDLER and ct.department in department_areas(user)
+
+
+def may_create(user: User, case_type: CaseType | str = "event") -> bool:
+    """May this user register cases of this type anywhere at all (the role check)."""
+    ct = _case_type(case_type)
+    return role_of(user) in ct.create_roles or creates_by_department(user, ct)
+
+
+def can_create_in(user: User, region: Region, case_type: CaseType | str = "event") -> bool:
+    """May this user register a case of this type in this region: a role of the type's
+    `create_roles` within the user's regions, or a handler of the type's department within the
+    department's area (anywhere, when the department has no region)."""
+    ct = _case_type(case_type)
+    if role_of(user) in ct.create_roles and in_regions(user, region.path):
+        return True
+    if not creates_by_department(user, ct):
+        return False
+    area = department_areas(user)[ct.department]
+    return area is None or region.path.startswith(area)
 
 
 # --- Cases ---------------------------------------------------------------------------------------

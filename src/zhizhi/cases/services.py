@@ -129,10 +129,12 @@ def _validate(data: CaseInput, actor: User) -> dict[str, Any]:
         "reporter_name": _text(data.reporter_name, name="reporter_name", label="反映人", limit=MAX_NAME),
         "reporter_phone": normalize_phone(data.reporter_phone) if data.reporter_phone.strip() else "",
     }
-    if scope.role_of(actor) not in scope.CREATE_ROLES:
+    # Who may register this type: its `create_roles` within their regions, or the handlers of its
+    # department (`CaseType.department`) within the department's area.
+    if not scope.may_create(actor, case_type):
         raise PermissionDenied("forbidden_role", "当前角色不能登记工单")
     region = _resolve_region(data)
-    if not scope.can_create_in(actor, region):
+    if not scope.can_create_in(actor, region, case_type):
         raise PermissionDenied("forbidden_region", "无权在该区域登记工单")
     return {"case_type": case_type, "category": category, "nature": nature, "region": region, **fields}
 

@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_noop
 
+from zhizhi.accounts.scope import CREATE_ROLES
 from zhizhi.cases.workflow import BASE_WORKFLOW, Workflow
 
 if TYPE_CHECKING:
@@ -30,6 +31,12 @@ class CaseType:
     workflow: Workflow
     max_extension_days: int = 20  # 12345 rule: an extension of at most 20 working days in all
     requires_category: bool = True
+    # Who may register a case of this type (`cases.services.create_case`, `scope.can_create_in`):
+    # these roles within their own regions, and — when the type names its `department` — the
+    # handlers of that department within the department's area (anywhere, for a department without
+    # a region): a safety inspector registers the hazards found wherever the inspection was.
+    create_roles: frozenset[str] = CREATE_ROLES
+    department: str = ""  # a Department code; "" = no department-based creation
     # A domain's own effects and guards (by action / guard name); the shared ones in
     # services.EFFECTS and services.GUARD_CHECKS apply where a type does not name its own.
     effects: Mapping[str, Effect] = field(default_factory=dict)

@@ -23,7 +23,7 @@ from zhizhi.cases.types import CaseType
 from zhizhi.core import calendar
 from zhizhi.core.errors import ValidationFailed
 from zhizhi.safety.models import Grade, HazardDetail
-from zhizhi.safety.workflow import HAZARD, HAZARD_WORKFLOW
+from zhizhi.safety.workflow import HAZARD, HAZARD_DEPARTMENT, HAZARD_WORKFLOW
 
 if TYPE_CHECKING:
     from zhizhi.accounts.models import User
@@ -297,5 +297,6 @@ HAZARD_TYPE = types.register(
         effects=EFFECTS,
         guard_checks=GUARD_CHECKS,
         guard_messages=GUARD_MESSAGES,
+        department=HAZARD_DEPARTMENT,  # safety inspectors register the hazards they find, anywhere
     )
 )

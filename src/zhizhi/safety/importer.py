@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,6 +123,8 @@ NO = {"否", "no", "n", "false", "0", "×"}
 KIND_LABELS = {k.value: str(k.label) for k in OrgKind}
 
 _IN_CHUNK = 900
+PROGRESS_EVERY = 500
+Progress = Callable[[int, int], None]
 # Cells that, when blank on an existing organisation, keep the stored value.
 OPTIONAL = (
     "venue",
@@ -157,6 +159,8 @@ class ImportPlan:
     rows: list[PlanRow] = field(default_factory=list)
     header_errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # The column mapping found in the header row: field → the header text as the file spells it.
+    columns: dict[str, str] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[RowError]:
@@ -205,8 +209,10 @@ def preview(
     kind: str | None = None,
     register: bool = False,
     actor: User | None = None,
+    progress: Progress | None = None,
 ) -> ImportPlan:
-    """Read and check a register file; nothing is written."""
+    """Read and check a register file; nothing is written. `progress(done, total)` is called
+    every `PROGRESS_EVERY` rows while the rows are parsed (a background job's progress bar)."""
     if kind and kind not in OrgKind.values:
         raise ValidationFailed("invalid_kind", f"未知的单位类型：{kind}")
     source, table = read_table(file, name=name)
@@ -224,6 +230,7 @@ def preview(
         if key in columns:
             plan.header_errors.append(f"列“{text.strip()}”重复（{HEADERS_ZH[key]}）")
         columns[key] = i
+        plan.columns[key] = text.strip()
     missing = [f"{HEADERS_ZH[c]}（{c}）" for c in REQUIRED if c not in columns]
     if "kind" not in columns and not kind:
         missing.append("类型（kind），或在导入时指定类型")
@@ -232,7 +239,10 @@ def preview(
     if plan.header_errors:
         return plan
     context = _Context.load(table[1:], columns)
+    total = len(table) - 1
     for number, values in enumerate(table[1:], start=2):
+        if progress is not None and (number - 2) % PROGRESS_EVERY == 0:
+            progress(number - 2, total)
         if not any(values):
             continue
         cells = {col: (values[i] if i < len(values) else "") for col, i in columns.items()}

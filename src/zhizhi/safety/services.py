@@ -28,7 +28,7 @@ from zhizhi.accounts.models import Department, Role, User
 from zhizhi.cases import services as case_services
 from zhizhi.cases.models import Case, CaseEvent, Category, Priority
 from zhizhi.core import calendar
-from zhizhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from zhizhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from zhizhi.core.personal import normalize_phone
 from zhizhi.safety import queries, uscc
 from zhizhi.safety.models import (
@@ -49,11 +49,9 @@ from zhizhi.safety.models import (
     RiskLevel,
     Venue,
 )
-from zhizhi.safety.workflow import HAZARD, HAZARD_WORKFLOW, state_label
+from zhizhi.safety.workflow import HAZARD, HAZARD_DEPARTMENT, HAZARD_WORKFLOW, state_label
 from zhizhi.territory.models import Region
 
-# The department that handles hazards (its handlers are the safety inspectors).
-HAZARD_DEPARTMENT = "emergency"
 # Hazard categories: subclasses of these classes of the event taxonomy.
 HAZARD_CATEGORY_CLASSES = ("safety_fire", "rental_housing")
 DEFAULT_HAZARD_CATEGORY = "enterprise_hazard"
@@ -70,6 +68,37 @@ MAX_CHECKLIST = 100
 MAX_PHOTOS = 6
 PHOTO_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 EARLIEST = date(2000, 1, 1)
+MAX_DEADLINE_DAYS = 366  # a rectification deadline given on the spot, from the day found (as `notify`)
+
+
+# --- Who may (the web shows a form only to those the service will not refuse) ----------------------
+
+
+def can_register(actor: User) -> bool:
+    """Register and edit organisations, import registers."""
+    return scope.role_of(actor) in REGISTER_ROLES
+
+
+def can_plan(actor: User) -> bool:
+    """Create campaigns and assign their inspection tasks."""
+    return scope.role_of(actor) in PLANNING_ROLES
+
+
+def can_enforce(actor: User) -> bool:
+    """Record enforcement: handlers of an enforcing department, leaders, admins."""
+    role = scope.role_of(actor)
+    if role not in ENFORCEMENT_ROLES:
+        return False
+    return role != Role.HANDLER or any(
+        code in ENFORCEMENT_DEPARTMENTS for code in scope.department_areas(actor)
+    )
+
+
+def can_inspect_in(actor: User, region: Region) -> bool:
+    """Record an inspection (with its hazards) in a region: whoever may register hazards there —
+    a grid worker, cadre, dispatcher or admin of the region, or a safety inspector (a handler of
+    the hazard's department) anywhere in the department's area."""
+    return scope.can_create_in(actor, region, HAZARD)
 
 
 def _text(value: Any, *, name: str, label: str, limit: int, required: bool = False) -> str:
@@ -146,7 +175,7 @@ def save_organisation(
 ) -> Organisation:
     """Register a new organisation or edit one the actor can see. Status is not edited here
     (enforcement records change it)."""
-    if scope.role_of(actor) not in REGISTER_ROLES:
+    if not can_register(actor):
         raise PermissionDenied("forbidden_role", "当前角色不能维护单位台账")
     kind = _choice(data.kind, OrgKind, name="kind", label="单位类型")
     fields = {
@@ -209,7 +238,7 @@ def create_campaign(
     committee: str = "",
     description: str = "",
 ) -> Campaign:
-    if scope.role_of(actor) not in PLANNING_ROLES:
+    if not can_plan(actor):
         raise PermissionDenied("forbidden_role", "当前角色不能制定检查计划")
     the_region = _region(region)
     if not _may_see_region(actor, the_region):
@@ -248,7 +277,7 @@ def assign_tasks(
 ) -> list[InspectionTask]:
     """Assign the organisations of a campaign to an inspector. An organisation already tasked in
     the campaign keeps its task (so re-running an assignment is harmless)."""
-    if scope.role_of(actor) not in PLANNING_ROLES:
+    if not can_plan(actor):
         raise PermissionDenied("forbidden_role", "当前角色不能派发检查任务")
     person = _inspector(inspector)
     ids = sorted({o.pk for o in organisations})
@@ -289,6 +318,9 @@ class HazardInput:
     category: str = DEFAULT_HAZARD_CATEGORY
     legal_basis: str = ""
     title: str = ""
+    # 整改期限 set on the spot: the rectification notice (`notify`) is issued with the hazard, by
+    # the recorder, who must be a safety inspector (a handler of the hazard's department).
+    deadline: date | None = None
 
 
 def _hazard_category(code: str) -> Category:
@@ -313,7 +345,56 @@ def _check_hazard(data: HazardInput) -> dict[str, Any]:
         "description": description,
         "legal_basis": _text(data.legal_basis, name="legal_basis", label="依据", limit=MAX_TEXT),
         "title": _text(data.title, name="title", label="标题", limit=MAX_NAME),
+        "deadline": _hazard_deadline(data.deadline),
     }
+
+
+def _hazard_deadline(value: Any) -> date | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise ValidationFailed("invalid_date", "整改期限须为日期", field="deadline")
+    return value
+
+
+def _check_hazards(
+    items: Sequence[HazardInput], *, actor: User, found_on: date, numbered: bool = True
+) -> list[dict[str, Any]]:
+    """Every hazard checked before anything is written; an error names the field and, `numbered`,
+    the hazard (第 n 个隐患, and `hazard`: its index from 0)."""
+    checked = []
+    for n, item in enumerate(items):
+        try:
+            c = _check_hazard(item)
+            deadline = c["deadline"]
+            if deadline is not None:
+                if not found_on <= deadline <= found_on + timedelta(days=MAX_DEADLINE_DAYS):
+                    raise ValidationFailed(
+                        "invalid_deadline",
+                        f"整改期限须在检查当日到 {MAX_DEADLINE_DAYS} 天内",
+                        field="deadline",
+                    )
+                if not _may_notify(actor):
+                    raise PermissionDenied(
+                        "forbidden_notice",
+                        "只有安全检查员（应急管理部门的承办人）可以当场下达整改通知；不填整改期限即可登记隐患",
+                        field="deadline",
+                    )
+        except DomainError as exc:
+            if not numbered:
+                raise
+            details = {**exc.details, "hazard": n}
+            raise type(exc)(
+                exc.code, f"第 {n + 1} 个隐患：{exc.message}", status=exc.status, **details
+            ) from None
+        checked.append(c)
+    return checked
+
+
+def _may_notify(actor: User) -> bool:
+    """The rectification notice (`notify`) is a handler's action on a hazard they handle: a handler
+    of the hazard's department handles every hazard registered to it."""
+    return scope.role_of(actor) == Role.HANDLER and HAZARD_DEPARTMENT in scope.department_areas(actor)
 
 
 def hazard_title(org_name: str, description: str) -> str:
@@ -415,10 +496,10 @@ def record_hazard(
     """One hazard on an organisation, outside an inspection record (e.g. reported by a grid worker)."""
     now = now or timezone.now()
     org = _visible_org(actor, organisation)
-    checked = _check_hazard(data)
+    checked = _check_hazards([data], actor=actor, found_on=calendar.local_date(now), numbered=False)[0]
     person = _inspector(inspector) if inspector else None
     with transaction.atomic():
-        return _create_hazard(
+        case = _create_hazard(
             actor=actor,
             org=org,
             checked=checked,
@@ -427,6 +508,7 @@ def record_hazard(
             department=_hazard_department(),
             now=now,
         )
+        return _notify_on_the_spot(case, checked, actor=actor, now=now)
 
 
 # --- Inspections -----------------------------------------------------------------------------------
@@ -489,12 +571,21 @@ def _in_campaign(campaign: Campaign, region_path: str, day: date) -> None:
         raise ValidationFailed("outside_campaign", f"检查日期不在“{campaign.name}”的期间内", field="campaign")
 
 
-def record_inspection(*, actor: User, data: InspectionInput, now: datetime | None = None) -> InspectionResult:
-    """Record an inspection (or a patrol) and register every hazard found in it, atomically.
+def record_inspection(
+    *,
+    actor: User,
+    data: InspectionInput,
+    photos: Sequence[UploadedFile] = (),
+    now: datetime | None = None,
+) -> InspectionResult:
+    """Record an inspection (or a patrol), register every hazard found in it and attach its photos
+    (`attach_photos`), atomically.
 
     The actor records (登记); `inspector` is who inspected (a safety inspector — a handler of the
     `emergency` department — becomes each hazard's assignee). Hazards are registered with
-    `create_case`, so the actor must be allowed to register cases in the organisation's region.
+    `create_case`, so the actor must be allowed to register hazards in the organisation's region:
+    a grid worker, cadre, dispatcher or admin there, or a safety inspector anywhere in their
+    department's area (`CaseType.department`). A hazard given its 整改期限 is notified at once.
     """
     now = now or timezone.now()
     kind = _choice(data.kind, InspectionKind, name="kind", label="检查类型")
@@ -518,7 +609,7 @@ def record_inspection(*, actor: User, data: InspectionInput, now: datetime | Non
                 "invalid_patrol", "巡查记录不关联单位；发现隐患请登记单位检查", field="organisation"
             )
         region = _region(data.region)
-    if not scope.can_create_in(actor, region):
+    if not can_inspect_in(actor, region):
         raise PermissionDenied("forbidden_region", "无权在该区域登记检查记录")
     inspector = _inspector(data.inspector)
     campaign = _campaign(data.campaign)
@@ -536,7 +627,7 @@ def record_inspection(*, actor: User, data: InspectionInput, now: datetime | Non
     checklist = clean_checklist(data.checklist)
     findings = _text(data.findings, name="findings", label="检查情况", limit=settings.ZHIZHI_MAX_DESCRIPTION)
     team = _text(data.team, name="team", label="同行人员", limit=200)
-    checked = [_check_hazard(h) for h in data.hazards]
+    checked = _check_hazards(data.hazards, actor=actor, found_on=calendar.local_date(data.inspected_at))
     department = _hazard_department() if checked else None
     with transaction.atomic():
         inspection = Inspection.objects.create(
@@ -558,18 +649,27 @@ def record_inspection(*, actor: User, data: InspectionInput, now: datetime | Non
         for c in checked:
             if org is None or department is None:  # a patrol has no hazards (checked above)
                 raise ValidationFailed("invalid_patrol", "巡查记录不关联单位")
-            hazards.append(
-                _create_hazard(
-                    actor=actor,
-                    org=org,
-                    checked=c,
-                    inspection=inspection,
-                    inspector=inspector,
-                    department=department,
-                    now=data.inspected_at,
-                )
+            case = _create_hazard(
+                actor=actor,
+                org=org,
+                checked=c,
+                inspection=inspection,
+                inspector=inspector,
+                department=department,
+                now=data.inspected_at,
             )
+            hazards.append(_notify_on_the_spot(case, c, actor=actor, now=data.inspected_at))
+        if photos:
+            attach_photos(actor=actor, inspection=inspection, files=photos)
     return InspectionResult(inspection=inspection, hazards=hazards)
+
+
+def _notify_on_the_spot(case: Case, checked: dict[str, Any], *, actor: User, now: datetime) -> Case:
+    """A hazard given its 整改期限 when found: the rectification notice, issued at once (the
+    workflow's `notify`, in the caller's transaction)."""
+    if checked["deadline"] is None:
+        return case
+    return hazard_action(case.pk, "notify", actor=actor, payload={"deadline": checked["deadline"]}, now=now)
 
 
 def _sniff(head: bytes) -> str | None:
@@ -678,12 +778,7 @@ def record_enforcement(
     role = scope.role_of(actor)
     if role not in ENFORCEMENT_ROLES:
         raise PermissionDenied("forbidden_role", "当前角色不能登记执法记录")
-    if (
-        role == Role.HANDLER
-        and not Department.objects.filter(
-            pk__in=scope.department_ids(actor), code__in=ENFORCEMENT_DEPARTMENTS
-        ).exists()
-    ):
+    if not can_enforce(actor):
         raise PermissionDenied("forbidden_department", "只有应急管理或综合执法部门可以登记执法记录")
     kind = _choice(kind, EnforcementKind, name="kind", label="执法类型")
     reason = _text(reason, name="reason", label="事由", limit=MAX_TEXT, required=True)

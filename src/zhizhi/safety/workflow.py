@@ -26,6 +26,9 @@ from zhizhi.accounts.models import Role
 from zhizhi.cases.workflow import Action, Workflow
 
 HAZARD = "hazard"
+# The department that handles hazards: its handlers are the safety inspectors, who may register
+# hazards wherever they inspect (`CaseType.department`).
+HAZARD_DEPARTMENT = "emergency"
 
 RECEIVED = "received"
 NOTIFIED = "notified"

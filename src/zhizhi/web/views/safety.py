@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 from zhizhi.accounts import scope
 from zhizhi.accounts.models import User
 from zhizhi.core.errors import NotFound, PermissionDenied, ValidationFailed
-from zhizhi.safety import figures, importer, ledger, queries
+from zhizhi.safety import figures, importer, ledger, queries, services
 from zhizhi.safety.models import (
     Committee,
     EnforcementAction,
@@ -48,6 +48,7 @@ from zhizhi.territory import queries as territory
 from zhizhi.territory.models import Level, Region
 from zhizhi.web.forms import RevealForm, region_label
 from zhizhi.web.views.common import page, user_of
+from zhizhi.web.views.safety_forms import org_actions
 
 PER_PAGE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -395,6 +396,7 @@ def organisations(request: HttpRequest) -> HttpResponse:
         "venues": list(Venue.choices),
         "statuses": list(OrgStatus.choices),
         "risks": list(RiskLevel.choices),
+        "can_register": services.can_register(user),
     }
     return render(request, "web/safety/organisations.html", ctx)
 
@@ -439,6 +441,7 @@ def _org_context(request: HttpRequest, org: Organisation, *, revealed: dict[str,
         "enforcements": list(enforcements[:DETAIL_ROWS]),
         "enforcement_count": enforcements.count(),
         "hazard_type": HAZARD,
+        **org_actions(user, org),
     }
 
 
@@ -499,6 +502,7 @@ def inspections(request: HttpRequest) -> HttpResponse:
         "kinds": list(InspectionKind.choices),
         "region_options": _region_options(user, (Level.TOWN, Level.VILLAGE, Level.GRID, Level.MICRO_GRID)),
         "campaigns": list(queries.visible_campaigns(user).order_by("-starts_on", "-id")),
+        "can_patrol": scope.may_create(user, HAZARD),
     }
     return render(request, "web/safety/inspections.html", ctx)
 
