@@ -385,7 +385,7 @@ def test_pages_concatenate_to_the_whole_ordered_list(township: Township) -> None
 
 
 def test_a_count_beyond_the_limit_says_so(township: Township, monkeypatch) -> None:
-    # Given 5 cases and a count limit of 3 (10,000 in production)
+    # Given 5 cases and a count limit of 3 (1,000 in production)
     from zhizhi.api import cases as api_cases
 
     monkeypatch.setattr(api_cases, "COUNT_LIMIT", 3)

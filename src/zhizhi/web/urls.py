@@ -1,7 +1,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from zhizhi.web.views import auth, cases, dashboard, desk, imports, intake, jobs, safety, territory
+from zhizhi.web.views import (
+    auth,
+    cases,
+    dashboard,
+    desk,
+    hotline,
+    imports,
+    intake,
+    jobs,
+    safety,
+    safety_forms,
+    territory,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -45,6 +57,43 @@ urlpatterns = [
     path("safety/never-inspected/", safety.never_inspected, name="safety_never_inspected"),
     path("safety/never-inspected.xlsx", safety.never_inspected_xlsx, name="safety_never_inspected_xlsx"),
     path("safety/ledger.xlsx", safety.ledger_xlsx, name="safety_ledger_xlsx"),
+    path("safety/organisations/new/", safety_forms.organisation_new, name="safety_org_new"),
+    path("safety/organisations/import/", safety_forms.register_import, name="safety_import"),
+    path(
+        "safety/organisations/import/<uuid:job_id>/apply/",
+        safety_forms.register_import_apply,
+        name="safety_import_apply",
+    ),
+    path("safety/organisations/<int:org_id>/edit/", safety_forms.organisation_edit, name="safety_org_edit"),
+    path("safety/organisations/<int:org_id>/inspect/", safety_forms.inspection_new, name="safety_inspect"),
+    path(
+        "safety/organisations/<int:org_id>/enforcement/",
+        safety_forms.enforcement_new,
+        name="safety_enforcement_new",
+    ),
+    path("safety/inspections/new/", safety_forms.patrol_new, name="safety_patrol_new"),
+    path("safety/campaigns/", safety_forms.campaigns, name="safety_campaigns"),
+    path("safety/campaigns/new/", safety_forms.campaign_new, name="safety_campaign_new"),
+    path("safety/campaigns/<int:campaign_id>/", safety_forms.campaign, name="safety_campaign"),
+    path(
+        "safety/campaigns/<int:campaign_id>/assign/",
+        safety_forms.campaign_assign,
+        name="safety_campaign_assign",
+    ),
+    # 保障热线
+    path("hotline/", hotline.calls, name="hotline_calls"),
+    path("hotline/calls/new/", hotline.call_new, name="hotline_call_new"),
+    path("hotline/calls/<int:call_id>/", hotline.call_detail, name="hotline_call"),
+    path("hotline/meetings/", hotline.meetings, name="hotline_meetings"),
+    path("hotline/meetings/new/", hotline.meeting_new, name="hotline_meeting_new"),
+    path("hotline/meetings/<int:meeting_id>/", hotline.meeting_detail, name="hotline_meeting"),
+    path(
+        "hotline/decisions/<int:decision_id>/complete/",
+        hotline.decision_complete,
+        name="hotline_decision_complete",
+    ),
+    path("hotline/figures/", hotline.figures_page, name="hotline_figures"),
+    path("hotline/figures/<slug:code>/", hotline.figure_drill, name="hotline_drill"),
     path("jobs/<uuid:job_id>/", jobs.job, name="job"),
     path("jobs/<uuid:job_id>/download/", jobs.job_download, name="job_download"),
 ]

@@ -166,3 +166,14 @@ def can_create(user: Any) -> bool:
     from zhizhi.accounts import scope
 
     return bool(getattr(user, "is_authenticated", False)) and scope.role_of(user) in scope.CREATE_ROLES
+
+
+@register.filter
+def uses_hotline(user: Any) -> bool:
+    """Whether the nav shows 热线: the hotline desk's roles (operator, dispatcher, leader, admin)."""
+    from zhizhi.accounts import scope
+    from zhizhi.hotline.queries import DESK_ROLES
+
+    return bool(getattr(user, "is_authenticated", False)) and (
+        scope.role_of(user) in DESK_ROLES or scope.sees_everything(user)
+    )

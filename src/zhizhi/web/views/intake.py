@@ -20,6 +20,7 @@ from zhizhi.cases.models import Channel
 from zhizhi.cases.queries import WorkbenchFilter, workbench_list
 from zhizhi.core.errors import DomainError, PermissionDenied, ValidationFailed
 from zhizhi.core.personal import normalize_phone
+from zhizhi.hotline import services as hotline_services
 from zhizhi.web import attachments
 from zhizhi.web.forms import FieldReportForm, HotlineForm, LookupForm, add_domain_error, creatable_regions
 from zhizhi.web.views.common import is_htmx, page, user_of
@@ -70,7 +71,7 @@ def hotline(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                result = services.create_case(actor=user, data=form.case_input(form.cleaned_data["channel"]))
+                result = _register(user, form)
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
@@ -79,6 +80,29 @@ def hotline(request: HttpRequest) -> HttpResponse:
             ctx.update(caller_history(user, request.POST["reporter_phone"]))
         return render(request, "web/intake/hotline.html", ctx, status=422)
     return render(request, "web/intake/hotline.html", ctx)
+
+
+def _register(user: User, form: HotlineForm) -> services.CreateResult:
+    """A hotline call is recorded as a call opened as a case (zhizhi.hotline), in one transaction;
+    a walk-in at the desk is a case only."""
+    channel = form.cleaned_data["channel"]
+    data = form.case_input(channel)
+    if channel != Channel.HOTLINE:
+        return services.create_case(actor=user, data=data)
+    if not data.nature:
+        raise ValidationFailed("missing_field", _("热线来电请选择诉求性质"), field="nature")
+    call = hotline_services.record_call(
+        actor=user,
+        data=hotline_services.CallInput(
+            nature=data.nature,
+            summary=data.description or data.title,
+            caller_phone=data.reporter_phone,
+            caller_name=data.reporter_name,
+            case=data,
+        ),
+    )
+    assert call.case is not None  # noqa: S101  (a call opened as a case)
+    return services.CreateResult(case=call.case, duplicates=services.find_duplicates(call.case))
 
 
 @require_POST
