@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
@@ -29,52 +29,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from zhizhi.cases.models import Case, Satisfaction
-from zhizhi.core import calendar
 from zhizhi.core.errors import ValidationFailed
 from zhizhi.hotline.models import Call, Decision, Meeting, Outcome
-from zhizhi.territory.models import Region
+from zhizhi.metrics import period
 
-
-@dataclass(frozen=True)
-class FigureFilter:
-    region: Region | None = None
-    start: date | None = None
-    end: date | None = None  # included
-    as_of: datetime | None = None
-
-    @classmethod
-    def build(
-        cls,
-        *,
-        region: str | None = None,
-        year: int | None = None,
-        start: date | None = None,
-        end: date | None = None,
-        as_of: datetime | None = None,
-    ) -> FigureFilter:
-        the_region = None
-        if region:
-            the_region = Region.objects.defer("boundary").filter(code=region).first()
-            if the_region is None:
-                raise ValidationFailed("unknown_region", f"区域代码不存在：{region}")
-        if year is not None:
-            start, end = start or date(year, 1, 1), end or date(year, 12, 31)
-        if start and end and start > end:
-            raise ValidationFailed("invalid_date_range", "开始日期不能晚于结束日期")
-        return cls(the_region, start, end, as_of)
-
-    def moment(self) -> datetime:
-        """`as_of`, else the end of the period or now, whichever is earlier."""
-        if self.as_of is not None:
-            return self.as_of
-        now = timezone.now()
-        if self.end is None:
-            return now
-        return min(_day_start(self.end + timedelta(days=1)) - timedelta(microseconds=1), now)
-
-
-def _day_start(d: date) -> datetime:
-    return datetime.combine(d, time.min, tzinfo=calendar.TZ)
+FigureFilter = period.FigureFilter
+_day_start = period.day_start
 
 
 def _region_q(f: FigureFilter, field: str, *, allow_blank: bool) -> Q:

@@ -29,81 +29,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 from django.utils.translation import gettext_noop
 
 from zhizhi.accounts.models import User
 from zhizhi.cases.models import Case
-from zhizhi.core import calendar
 from zhizhi.core.errors import ValidationFailed
 from zhizhi.mediation import queries
 from zhizhi.mediation.models import AgreementForm, MediationChannel, Outcome
 from zhizhi.mediation.workflow import DISPUTE
-from zhizhi.territory.models import Region
+from zhizhi.metrics import period
 
-
-def _day_start(d: date) -> datetime:
-    return datetime.combine(d, time.min, tzinfo=calendar.TZ)
-
-
-@dataclass(frozen=True)
-class FigureFilter:
-    region: Region | None = None
-    start: date | None = None
-    end: date | None = None
-    as_of: datetime | None = None
-
-    @classmethod
-    def build(
-        cls,
-        *,
-        region: str | None = None,
-        year: int | None = None,
-        start: date | None = None,
-        end: date | None = None,
-        as_of: datetime | None = None,
-    ) -> FigureFilter:
-        """From codes (the CLI, the web, the API); raises ValidationFailed on an unknown one."""
-        the_region = None
-        if region:
-            the_region = Region.objects.defer("boundary").filter(code=region).first()
-            if the_region is None:
-                raise ValidationFailed("unknown_region", f"区域代码不存在：{region}")
-        if year is not None:
-            if not 1900 <= year <= 9998:
-                raise ValidationFailed("invalid_year", f"年份不正确：{year}")
-            start, end = start or date(year, 1, 1), end or date(year, 12, 31)
-        if start and end and start > end:
-            raise ValidationFailed("invalid_date_range", "开始日期不能晚于结束日期")
-        return cls(the_region, start, end, as_of)
-
-    @property
-    def since(self) -> datetime | None:
-        return _day_start(self.start) if self.start else None
-
-    @property
-    def until(self) -> datetime | None:
-        """The first instant after the period."""
-        return _day_start(self.end + timedelta(days=1)) if self.end else None
-
-    def moment(self) -> datetime:
-        """`as_of`, or the end of the period, or now — whichever comes first of the last two."""
-        if self.as_of is not None:
-            return self.as_of
-        now = timezone.now()
-        return min(self.until - timedelta(microseconds=1), now) if self.until else now
-
-
-def _period(field: str, f: FigureFilter) -> Q:
-    q = Q()
-    if f.since is not None:
-        q &= Q(**{f"{field}__gte": f.since})
-    if f.until is not None:
-        q &= Q(**{f"{field}__lt": f.until})
-    return q
+FigureFilter = period.FigureFilter
+_period = period.period_q
 
 
 # --- The querysets ---------------------------------------------------------------------------------
