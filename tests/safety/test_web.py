@@ -518,3 +518,43 @@ def test_a_hazard_waiting_for_its_notice_is_not_in_the_dispatchers_queue(world: 
     handler = {q.key: q for q in login("handler_emg").get("/").context["queues"]}
     mine = [row for row in handler["mine"].rows if row.case.pk == waiting.pk]
     assert [row.action.name for row in mine] == ["notify"]
+
+
+@pytest.mark.parametrize("username", ["dispatcher", "grid_a1", "leader"])
+def test_the_dashboard_shows_the_safety_figures_each_equal_to_its_list(world: World, username: str) -> None:
+    c = login(username)
+    page = html(c, f"/metrics/?{YEAR}")
+    links = [link for link in figure_links(page) if link[0].startswith("/safety/")]
+    # register_coverage, inspections, hazards_found, rectification_rate, hazards_overdue,
+    # major_hazards, suspensions: two links for each rate
+    assert sorted({code for _, code, _, _ in links}) == sorted(
+        [
+            "register_coverage",
+            "inspections",
+            "hazards_found",
+            "rectification_rate",
+            "hazards_overdue",
+            "major_hazards",
+            "suspensions",
+        ]
+    )
+    assert len(links) == 7 + 2
+    for url, code, part, n in links:
+        assert count_of(html(c, url)) == n, (username, code, part)
+
+
+def test_the_dashboards_safety_figures_are_the_towns(world: World) -> None:
+    page = html(login("dispatcher"), f"/metrics/?{YEAR}")
+    shown = {(code, part): n for url, code, part, n in figure_links(page) if url.startswith("/safety/")}
+    assert shown == {
+        ("register_coverage", "numerator"): 2,
+        ("register_coverage", "denominator"): 4,
+        ("inspections", "numerator"): 4,
+        ("hazards_found", "numerator"): 4,
+        ("rectification_rate", "numerator"): 2,
+        ("rectification_rate", "denominator"): 4,
+        ("hazards_overdue", "numerator"): 1,
+        ("major_hazards", "numerator"): 1,
+        ("suspensions", "numerator"): 1,
+    }
+    assert 'data-testid="safety-rectification_rate">50.0%<' in page

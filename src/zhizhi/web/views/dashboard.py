@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
@@ -22,11 +23,23 @@ from zhizhi.accounts.models import User
 from zhizhi.cases.queries import workbench_list
 from zhizhi.core.errors import NotFound, ValidationFailed
 from zhizhi.metrics import breakdowns, kpis
+from zhizhi.safety import figures as safety_figures
 from zhizhi.territory.models import Level, Region
 from zhizhi.web.forms import region_label
 from zhizhi.web.views.common import page, user_of
 
 OVERDUE_ROWS = 15
+# The safety figures the dashboard shows beside the case KPIs (all of them: /safety/). Each is
+# computed on exactly the records its drill-down lists for this user (`safety.figures.evaluate`).
+SAFETY_CODES = (
+    "register_coverage",
+    "inspections",
+    "hazards_found",
+    "rectification_rate",
+    "hazards_overdue",
+    "major_hazards",
+    "suspensions",
+)
 MAX_PERIOD_DAYS = 3 * 366
 
 
@@ -120,7 +133,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         (r.code, region_label(r))
         for r in scope.visible_regions(user).filter(is_active=True, level__in=levels[:3]).order_by("path")
     ]
+    safety_filter = safety_figures.FigureFilter.build(region=region_code, start=period.start, end=period.end)
+    safety_query = urlencode(
+        {
+            **({"region": region_code} if region_code else {}),
+            "from": period.start.isoformat(),
+            "to": period.end.isoformat(),
+        }
+    )
     ctx: dict[str, Any] = {
+        "safety": [safety_figures.evaluate(c, safety_filter, user) for c in SAFETY_CODES],
+        "safety_query": safety_query,
         "list_url": reverse("web:case_list"),
         "region": region,
         "region_options": region_options,
