@@ -150,7 +150,7 @@ def test_every_figure_drills_down_to_what_it_counts(world: World) -> None:
             rows = figures.drill(code, flt).count()
             if fig.is_rate:
                 assert rows == fig.parts(flt)[0], (code, kw)  # type: ignore[index]
-            elif fig.total is None:
+            elif fig.total_field is None:
                 assert rows == fig.value(flt), (code, kw)
 
 

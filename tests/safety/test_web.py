@@ -322,9 +322,11 @@ def test_every_figure_links_to_a_list_of_the_same_count(world: World, username: 
     f = FigureFilter.build(year=2024)
     for url, code, part, n in links:
         listed = html(c, url)
-        if FIGURES[code].total is not None:  # a sum: the number is the sum over the listed records
-            assert n == figures.evaluate(code, f, user).value
-            assert count_of(listed) == figures.drill(code, f, user).count()
+        if FIGURES[code].total_field is not None:  # a sum: the number is the sum over the listed records
+            value = figures.evaluate(code, f, user)
+            assert n == value.value
+            assert count_of(listed) == figures.drill(code, f, user).count() == value.numerator
+            assert f"合计：{n} 人" in listed  # the drill-down states the sum, not only the rows
             continue
         assert count_of(listed) == n, (code, part)
         expected = (

@@ -331,21 +331,17 @@ def hotline_figures(request: HttpRequest, q: Query[FiguresQuery]) -> list[dict[s
         if not paths:
             raise ValidationFailed("region_required", "请指定区域")
     f = figures.FigureFilter.build(region=q.region or _first_region_code(user), year=q.year)
-    out = []
-    for code, fig in figures.FIGURES.items():
-        part, whole = fig.parts(f)
-        value = part if whole is None else (round(part / whole, 6) if whole else None)
-        out.append(
-            {
-                "code": code,
-                "label": gettext(fig.label),
-                "unit": fig.unit,
-                "value": value,
-                "numerator": part,
-                "denominator": whole,
-            }
-        )
-    return out
+    return [
+        {
+            "code": v.code,
+            "label": gettext(v.figure.label),
+            "unit": v.figure.unit,
+            "value": v.value,
+            "numerator": v.numerator,
+            "denominator": v.denominator,
+        }
+        for v in figures.evaluate_all(f, user)
+    ]
 
 
 def _first_region_code(user: User) -> str | None:

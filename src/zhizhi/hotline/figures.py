@@ -20,7 +20,6 @@ only when the filter is a whole deployment's root region (a town with no parent)
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -28,10 +27,14 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from zhizhi.accounts import scope
+from zhizhi.accounts.models import User
 from zhizhi.cases.models import Case, Satisfaction
-from zhizhi.core.errors import ValidationFailed
+from zhizhi.hotline import queries
 from zhizhi.hotline.models import Call, Decision, Meeting, Outcome
 from zhizhi.metrics import period
+from zhizhi.metrics.figures import Figure, FigureSet
+from zhizhi.metrics.figures import Value as Value  # re-exported for the views
 
 FigureFilter = period.FigureFilter
 _day_start = period.day_start
@@ -148,28 +151,7 @@ def decisions_overdue(f: FigureFilter) -> QuerySet[Decision]:
     )
 
 
-# --- Figures -----------------------------------------------------------------------------------------
-
-Records = Callable[[FigureFilter], QuerySet[Any]]
-
-
-@dataclass(frozen=True)
-class Figure:
-    code: str
-    label: str  # Chinese, marked with gettext_noop: translate where shown
-    unit: str
-    records: Records  # the records counted (for a rate: the numerator's)
-    denominator: Records | None = None
-
-    def parts(self, f: FigureFilter) -> tuple[int, int | None]:
-        return self.records(f).count(), (self.denominator(f).count() if self.denominator else None)
-
-    def value(self, f: FigureFilter) -> int | float | None:
-        part, whole = self.parts(f)
-        if self.denominator is None:
-            return part
-        return round(part / whole, 6) if whole else None
-
+# --- Figures ---------------------------------------------------------------------------------------
 
 FIGURES: dict[str, Figure] = {
     fig.code: fig
@@ -193,12 +175,22 @@ FIGURES: dict[str, Figure] = {
 }
 
 
-def figure(code: str) -> Figure:
-    found = FIGURES.get(code)
-    if found is None:
-        raise ValidationFailed("unknown_figure", f"未知的指标：{code}")
-    return found
+def _restrict(qs: QuerySet[Any], user: User) -> QuerySet[Any]:
+    """Calls, cases, meetings or decisions limited to what `user` may see."""
+    visible: dict[type, Callable[[User], QuerySet[Any]]] = {
+        Call: queries.visible_calls,
+        Case: scope.visible_cases,
+        Meeting: queries.visible_meetings,
+        Decision: queries.visible_decisions,
+    }
+    return qs.filter(pk__in=visible[qs.model](user).values("pk"))
 
 
-def compute(f: FigureFilter) -> dict[str, int | float | None]:
-    return {code: fig.value(f) for code, fig in FIGURES.items()}
+FIGURE_SET: FigureSet[FigureFilter] = FigureSet(FIGURES.values(), _restrict)
+figure = FIGURE_SET.get
+compute = FIGURE_SET.compute
+restrict = FIGURE_SET.restrict
+drill = FIGURE_SET.drill
+drill_denominator = FIGURE_SET.drill_denominator
+evaluate = FIGURE_SET.evaluate
+evaluate_all = FIGURE_SET.evaluate_all

@@ -28,18 +28,18 @@ exactly those records.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_noop
 
 from zhizhi.accounts.models import User
 from zhizhi.cases.models import Case
-from zhizhi.core.errors import ValidationFailed
 from zhizhi.mediation import queries
 from zhizhi.mediation.models import AgreementForm, MediationChannel, Outcome
 from zhizhi.mediation.workflow import DISPUTE
 from zhizhi.metrics import period
+from zhizhi.metrics.figures import Figure, FigureSet
+from zhizhi.metrics.figures import Value as Value  # re-exported for the command and views
 
 FigureFilter = period.FigureFilter
 _period = period.period_q
@@ -96,27 +96,6 @@ def _by_channel(records: Records, channel: str) -> Records:
 
 # --- Figures ---------------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class Figure:
-    code: str
-    label: str  # Chinese, marked with gettext_noop: translate where shown
-    unit: str
-    records: Records  # the records counted (for a rate: the numerator's)
-    denominator: Records | None = None
-
-    @property
-    def is_rate(self) -> bool:
-        return self.denominator is not None
-
-    def value(self, f: FigureFilter) -> int | float | None:
-        part = self.records(f).count()
-        if self.denominator is None:
-            return part
-        whole = self.denominator(f).count()
-        return round(part / whole, 6) if whole else None
-
-
 C = MediationChannel
 FIGURES: dict[str, Figure] = {
     fig.code: fig
@@ -142,58 +121,15 @@ FIGURES: dict[str, Figure] = {
 }  # fmt: skip
 
 
-def _figure(code: str) -> Figure:
-    figure = FIGURES.get(code)
-    if figure is None:
-        raise ValidationFailed("unknown_figure", f"未知的指标：{code}")
-    return figure
-
-
-def compute(f: FigureFilter, codes: list[str] | None = None) -> dict[str, int | float | None]:
-    return {code: _figure(code).value(f) for code in (codes or list(FIGURES))}
-
-
-def restrict(qs: QuerySet[Case], user: User | None) -> QuerySet[Case]:
-    """Records limited to what `user` may see (all of them without a user)."""
-    if user is None:
-        return qs
+def _restrict(qs: QuerySet[Case], user: User) -> QuerySet[Case]:
     return qs.filter(pk__in=queries.visible_disputes(user).values("pk"))
 
 
-def drill(code: str, f: FigureFilter, user: User | None = None) -> QuerySet[Case]:
-    """The records behind a figure (a rate's numerator), limited to what `user` may see."""
-    return restrict(_figure(code).records(f), user)
-
-
-def drill_denominator(code: str, f: FigureFilter, user: User | None = None) -> QuerySet[Case]:
-    figure = _figure(code)
-    if figure.denominator is None:
-        raise ValidationFailed("not_a_rate", f"指标“{figure.label}”不是比率")
-    return restrict(figure.denominator(f), user)
-
-
-@dataclass(frozen=True)
-class Value:
-    """A figure as one user sees it: computed on exactly the records `drill` lists for that user."""
-
-    figure: Figure
-    value: int | float | None
-    numerator: int
-    denominator: int | None = None
-
-    @property
-    def code(self) -> str:
-        return self.figure.code
-
-
-def evaluate(code: str, f: FigureFilter, user: User | None = None) -> Value:
-    figure = _figure(code)
-    part = drill(code, f, user).count()
-    if figure.denominator is None:
-        return Value(figure, part, part)
-    whole = drill_denominator(code, f, user).count()
-    return Value(figure, round(part / whole, 6) if whole else None, part, whole)
-
-
-def evaluate_all(f: FigureFilter, user: User | None = None) -> list[Value]:
-    return [evaluate(code, f, user) for code in FIGURES]
+FIGURE_SET: FigureSet[FigureFilter] = FigureSet(FIGURES.values(), _restrict)
+_figure = FIGURE_SET.get
+compute = FIGURE_SET.compute
+restrict = FIGURE_SET.restrict
+drill = FIGURE_SET.drill
+drill_denominator = FIGURE_SET.drill_denominator
+evaluate = FIGURE_SET.evaluate
+evaluate_all = FIGURE_SET.evaluate_all

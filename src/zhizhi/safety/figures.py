@@ -31,20 +31,21 @@ of an area: an organisation filter (committee, kind, venue) leaves none. With a 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from zhizhi.accounts import scope
 from zhizhi.accounts.models import User
 from zhizhi.cases.models import Case
-from zhizhi.core import calendar
 from zhizhi.core.errors import ValidationFailed
+from zhizhi.metrics import period
+from zhizhi.metrics.figures import Figure, FigureSet
+from zhizhi.metrics.figures import Value as Value  # re-exported for the command and views
 from zhizhi.safety import queries
 from zhizhi.safety.models import (
     Campaign,
@@ -134,8 +135,7 @@ class FigureFilter:
         return min(self.until - timedelta(microseconds=1), now) if self.until else now
 
 
-def _day_start(d: date) -> datetime:
-    return datetime.combine(d, time.min, tzinfo=calendar.TZ)
+_day_start = period.day_start
 
 
 def _period(field: str, f: FigureFilter) -> Q:
@@ -259,108 +259,57 @@ def organisations_with(f: FigureFilter, kind: str) -> QuerySet[Organisation]:
     return Organisation.objects.filter(pk__in=enforcements(f, kind).values("organisation_id"))
 
 
-def persons_detained(f: FigureFilter) -> int:
-    total = enforcements(f, EnforcementKind.POLICE_REFERRAL).aggregate(n=Sum("persons_detained"))["n"]
-    return int(total or 0)
-
-
 # --- Figures ---------------------------------------------------------------------------------------
-
-Records = Callable[[FigureFilter], QuerySet[Any]]
-
-
-@dataclass(frozen=True)
-class Figure:
-    code: str
-    label: str  # Chinese, marked with gettext_noop: translate where shown
-    unit: str
-    records: Records  # the records counted (for a rate: the numerator's)
-    denominator: Records | None = None  # a rate's denominator
-    total: Callable[[FigureFilter], int] | None = None  # a sum rather than a count
-
-    @property
-    def is_rate(self) -> bool:
-        return self.denominator is not None
-
-    def value(self, f: FigureFilter) -> int | float | None:
-        if self.total is not None:
-            return self.total(f)
-        part = self.records(f).count()
-        if self.denominator is None:
-            return part
-        whole = self.denominator(f).count()
-        return round(part / whole, 6) if whole else None
-
-    def parts(self, f: FigureFilter) -> tuple[int, int] | None:
-        """A rate's (numerator, denominator); None for a count."""
-        if self.denominator is None:
-            return None
-        return self.records(f).count(), self.denominator(f).count()
-
-
-def _f(code: str, label: str, unit: str, records: Records, **kw: Any) -> Figure:
-    return Figure(code, label, unit, records, **kw)
 
 
 FIGURES: dict[str, Figure] = {
     fig.code: fig
     for fig in [
-        _f("register_listed", gettext_noop("底数清单单位"), gettext_noop("家"), listed),
-        _f("register_coverage", gettext_noop("底数清单检查覆盖率"), "%", covered, denominator=listed),
-        _f("inspections", gettext_noop("检查"), gettext_noop("家次"), inspections),
-        _f("patrols", gettext_noop("巡查"), gettext_noop("次"), patrols),
-        _f("organisations_inspected", gettext_noop("检查单位"), gettext_noop("家"), inspected_organisations),
-        _f("hazards_found", gettext_noop("发现隐患"), gettext_noop("条"), hazards),
-        _f("hazards_rectified", gettext_noop("整改隐患"), gettext_noop("条"), rectified),
-        _f("rectification_rate", gettext_noop("隐患整改率"), "%", rectified, denominator=hazards),
-        _f("hazards_overdue", gettext_noop("超期未整改隐患"), gettext_noop("条"), overdue),
-        _f("major_hazards", gettext_noop("重大隐患"), gettext_noop("条"), major),
-        _f("listed_hazards", gettext_noop("挂牌督办重大隐患"), gettext_noop("条"), listed_hazards),
-        _f(
+        Figure("register_listed", gettext_noop("底数清单单位"), gettext_noop("家"), listed),
+        Figure("register_coverage", gettext_noop("底数清单检查覆盖率"), "%", covered, denominator=listed),
+        Figure("inspections", gettext_noop("检查"), gettext_noop("家次"), inspections),
+        Figure("patrols", gettext_noop("巡查"), gettext_noop("次"), patrols),
+        Figure(
+            "organisations_inspected", gettext_noop("检查单位"), gettext_noop("家"), inspected_organisations
+        ),
+        Figure("hazards_found", gettext_noop("发现隐患"), gettext_noop("条"), hazards),
+        Figure("hazards_rectified", gettext_noop("整改隐患"), gettext_noop("条"), rectified),
+        Figure("rectification_rate", gettext_noop("隐患整改率"), "%", rectified, denominator=hazards),
+        Figure("hazards_overdue", gettext_noop("超期未整改隐患"), gettext_noop("条"), overdue),
+        Figure("major_hazards", gettext_noop("重大隐患"), gettext_noop("条"), major),
+        Figure("listed_hazards", gettext_noop("挂牌督办重大隐患"), gettext_noop("条"), listed_hazards),
+        Figure(
             "suspensions",
             gettext_noop("停产停业"),
             gettext_noop("家"),
             lambda f: organisations_with(f, EnforcementKind.SUSPENSION_ORDER),
         ),
-        _f(
+        Figure(
             "cases_filed",
             gettext_noop("立案查处"),
             gettext_noop("家"),
             lambda f: organisations_with(f, EnforcementKind.CASE_FILED),
         ),
-        _f(
+        Figure(
             "police_referrals",
             gettext_noop("移送公安"),
             gettext_noop("家"),
             lambda f: organisations_with(f, EnforcementKind.POLICE_REFERRAL),
         ),
-        _f(
+        Figure(
             "persons_detained",
             gettext_noop("行政拘留"),
             gettext_noop("人"),
             lambda f: enforcements(f, EnforcementKind.POLICE_REFERRAL).filter(persons_detained__gt=0),
-            total=persons_detained,
+            total_field="persons_detained",
         ),
-        _f("never_inspected", gettext_noop("底数清单中未检查单位"), gettext_noop("家"), never_inspected),
+        Figure("never_inspected", gettext_noop("底数清单中未检查单位"), gettext_noop("家"), never_inspected),
     ]
 }
 
 
-def compute(f: FigureFilter, codes: list[str] | None = None) -> dict[str, int | float | None]:
-    return {code: FIGURES[code].value(f) for code in (codes or list(FIGURES))}
-
-
-def _figure(code: str) -> Figure:
-    figure = FIGURES.get(code)
-    if figure is None:
-        raise ValidationFailed("unknown_figure", f"未知的指标：{code}")
-    return figure
-
-
-def restrict(qs: QuerySet[Any], user: User | None) -> QuerySet[Any]:
-    """Records of any figure, limited to what `user` may see (all of them without a user)."""
-    if user is None:
-        return qs
+def _restrict(qs: QuerySet[Any], user: User) -> QuerySet[Any]:
+    """Records of any figure, limited to what `user` may see."""
     model = qs.model
     if model is Case:
         return (
@@ -379,48 +328,11 @@ def restrict(qs: QuerySet[Any], user: User | None) -> QuerySet[Any]:
     raise TypeError(f"no scope for {model.__name__}")
 
 
-def drill(code: str, f: FigureFilter, user: User | None = None) -> QuerySet[Any]:
-    """The records behind a figure, limited to what `user` may see (when given)."""
-    return restrict(_figure(code).records(f), user)
-
-
-def drill_denominator(code: str, f: FigureFilter, user: User | None = None) -> QuerySet[Any]:
-    """The records behind a rate's denominator, limited to what `user` may see (when given)."""
-    figure = _figure(code)
-    if figure.denominator is None:
-        raise ValidationFailed("not_a_rate", f"指标“{figure.label}”不是比率")
-    return restrict(figure.denominator(f), user)
-
-
-@dataclass(frozen=True)
-class Value:
-    """A figure as one user sees it: computed on exactly the records `drill` lists for that user."""
-
-    figure: Figure
-    value: int | float | None
-    numerator: int  # a count's value, a rate's numerator, or a sum's number of records
-    denominator: int | None = None
-
-    @property
-    def code(self) -> str:
-        return self.figure.code
-
-
-def evaluate(code: str, f: FigureFilter, user: User | None = None) -> Value:
-    """One figure limited to the user's records, so that it equals the count of its drill-down."""
-    figure = _figure(code)
-    records = drill(code, f, user)
-    if figure.total is not None:
-        if user is None:
-            return Value(figure, figure.total(f), records.count())
-        total = int(records.aggregate(n=Sum("persons_detained"))["n"] or 0)
-        return Value(figure, total, records.count())
-    part = records.count()
-    if figure.denominator is None:
-        return Value(figure, part, part)
-    whole = drill_denominator(code, f, user).count()
-    return Value(figure, round(part / whole, 6) if whole else None, part, whole)
-
-
-def evaluate_all(f: FigureFilter, user: User | None = None) -> list[Value]:
-    return [evaluate(code, f, user) for code in FIGURES]
+FIGURE_SET: FigureSet[FigureFilter] = FigureSet(FIGURES.values(), _restrict)
+_figure = FIGURE_SET.get
+compute = FIGURE_SET.compute
+restrict = FIGURE_SET.restrict
+drill = FIGURE_SET.drill
+drill_denominator = FIGURE_SET.drill_denominator
+evaluate = FIGURE_SET.evaluate
+evaluate_all = FIGURE_SET.evaluate_all

@@ -26,10 +26,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from zhizhi.accounts import scope
 from zhizhi.accounts.models import Department, User
-from zhizhi.cases.models import RequestNature
+from zhizhi.cases.models import Case, RequestNature
 from zhizhi.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from zhizhi.hotline import figures, queries, services
-from zhizhi.hotline.models import Outcome
+from zhizhi.hotline.models import Call, Decision, Meeting, Outcome
 from zhizhi.territory.models import Level
 from zhizhi.web.forms import add_domain_error, region_label
 from zhizhi.web.views.common import page, user_of
@@ -309,16 +309,6 @@ def decision_complete(request: HttpRequest, decision_id: int) -> HttpResponse:
 
 # --- Figures -----------------------------------------------------------------------------------------
 
-CALL_FIGURES = (
-    "calls_received",
-    "answered_on_spot",
-    "converted_to_cases",
-    "timely_connection_rate",
-    "timely_handling_rate",
-)
-CASE_FIGURES = ("return_visit_rate", "satisfaction_rate")
-MEETING_FIGURES = ("meetings_held", "decisions", "decisions_done", "decisions_overdue")
-
 
 def _figure_filter(request: HttpRequest, user: User) -> tuple[figures.FigureFilter, dict[str, str]]:
     today = timezone.localdate()
@@ -340,38 +330,22 @@ def _figure_filter(request: HttpRequest, user: User) -> tuple[figures.FigureFilt
     return f, {"region": region, "from": start.isoformat(), "to": end.isoformat()}
 
 
-def _scoped_records(user: User, code: str, part: str, f: figures.FigureFilter) -> Any:
-    """The records a figure counts, within what the user may see (so a number equals its list)."""
-    fig = figures.figure(code)
-    qs = fig.records(f) if part == "numerator" else (fig.denominator or fig.records)(f)
-    if code in CALL_FIGURES:
-        return qs.filter(pk__in=queries.visible_calls(user).values("pk"))
-    if code in CASE_FIGURES:
-        return qs.filter(pk__in=scope.visible_cases(user).values("pk"))
-    if code == "meetings_held":
-        return qs.filter(pk__in=queries.visible_meetings(user).values("pk"))
-    return qs.filter(pk__in=queries.visible_decisions(user).values("pk"))
-
-
 @page
 def figures_page(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     _require_desk(user)
     f, params = _figure_filter(request, user)
-    rows = []
-    for code, fig in figures.FIGURES.items():
-        part = _scoped_records(user, code, "numerator", f).count()
-        whole = _scoped_records(user, code, "denominator", f).count() if fig.denominator else None
-        rows.append(
-            {
-                "code": code,
-                "label": _(fig.label),
-                "unit": _(fig.unit),
-                "part": part,
-                "whole": whole,
-                "rate": (part / whole if whole else None) if fig.denominator else None,
-            }
-        )
+    rows = [
+        {
+            "code": v.code,
+            "label": _(v.figure.label),
+            "unit": _(v.figure.unit),
+            "part": v.numerator,
+            "whole": v.denominator,
+            "rate": v.value if v.figure.is_rate else None,
+        }
+        for v in figures.evaluate_all(f, user)
+    ]
     return render(
         request,
         "web/hotline/figures.html",
@@ -386,16 +360,8 @@ def figure_drill(request: HttpRequest, code: str) -> HttpResponse:
     fig = figures.figure(code)
     part = "denominator" if request.GET.get("part") == "denominator" and fig.denominator else "numerator"
     f, params = _figure_filter(request, user)
-    qs = _scoped_records(user, code, part, f)
-    kind = (
-        "calls"
-        if code in CALL_FIGURES
-        else "cases"
-        if code in CASE_FIGURES
-        else "meetings"
-        if code == "meetings_held"
-        else "decisions"
-    )
+    qs = figures.drill_denominator(code, f, user) if part == "denominator" else figures.drill(code, f, user)
+    kind = {Call: "calls", Case: "cases", Meeting: "meetings", Decision: "decisions"}[qs.model]
     related = {
         "calls": ("nature", "operator", "region", "case"),
         "cases": ("category", "region"),
