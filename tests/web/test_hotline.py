@@ -233,3 +233,41 @@ def test_a_half_filled_decision_row_is_refused_and_nothing_is_written(township: 
     assert r.status_code == 422
     assert "请填写完成时限" in r.content.decode()
     assert (Meeting.objects.count(), Decision.objects.count()) == (0, 0)
+
+
+DASH_LINK = re.compile(
+    r'<a href="(/hotline/figures/[^"]+)" data-figure="([a-z_]+):(numerator|denominator)"[^>]*>(\d+)</a>'
+)
+
+
+@pytest.mark.parametrize("username", ["dispatcher", "operator", "leader"])
+def test_the_dashboard_shows_the_hotline_figures_each_equal_to_its_list(
+    calls: dict[str, Call], township: Township, username: str
+) -> None:
+    c = login(username)
+    page = c.get("/metrics/", {"from": "2024-01-01", "to": "2024-12-31"}).content.decode()
+    links = [
+        (url.replace("&amp;", "&"), code, part, int(n)) for url, code, part, n in DASH_LINK.findall(page)
+    ]
+    shown = {(code, part): n for _, code, part, n in links}
+    assert shown == {
+        ("calls_received", "numerator"): 2,
+        ("answered_on_spot", "numerator"): 1,
+        ("converted_to_cases", "numerator"): 1,
+        ("timely_handling_rate", "numerator"): 1,
+        ("timely_handling_rate", "denominator"): 2,
+        ("return_visit_rate", "numerator"): 0,
+        ("return_visit_rate", "denominator"): 0,
+        ("satisfaction_rate", "numerator"): 0,
+        ("satisfaction_rate", "denominator"): 0,
+        ("meetings_held", "numerator"): 0,
+        ("decisions_done", "numerator"): 0,
+    }
+    for url, code, part, n in links:
+        assert count_on(c.get(url).content.decode()) == n, (code, part)
+
+
+def test_the_dashboard_has_no_hotline_block_for_a_grid_worker(calls: dict[str, Call]) -> None:
+    page = login("grid_a1").get("/metrics/", {"from": "2024-01-01", "to": "2024-12-31"}).content.decode()
+    assert 'id="dash-hotline"' not in page
+    assert 'id="dash-safety"' in page

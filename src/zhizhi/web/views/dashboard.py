@@ -6,6 +6,8 @@ list with the same filter, so each number and the count of its list are equal.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -16,31 +18,104 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET
 
 from zhizhi.accounts import scope
 from zhizhi.accounts.models import User
 from zhizhi.cases.queries import workbench_list
 from zhizhi.core.errors import NotFound, ValidationFailed
+from zhizhi.hotline import figures as hotline_figures
+from zhizhi.hotline import queries as hotline_queries
 from zhizhi.metrics import breakdowns, kpis
+from zhizhi.metrics import period as period_filter
+from zhizhi.metrics.figures import FigureSet
 from zhizhi.safety import figures as safety_figures
 from zhizhi.territory.models import Level, Region
 from zhizhi.web.forms import region_label
 from zhizhi.web.views.common import page, user_of
 
 OVERDUE_ROWS = 15
-# The safety figures the dashboard shows beside the case KPIs (all of them: /safety/). Each is
-# computed on exactly the records its drill-down lists for this user (`safety.figures.evaluate`).
-SAFETY_CODES = (
-    "register_coverage",
-    "inspections",
-    "hazards_found",
-    "rectification_rate",
-    "hazards_overdue",
-    "major_hazards",
-    "suspensions",
-)
 MAX_PERIOD_DAYS = 3 * 366
+
+
+@dataclass(frozen=True)
+class Block:
+    """A domain's main figures beside the case KPIs, each computed on exactly the records its
+    drill-down lists for this user (`FigureSet.evaluate`); all of them are on the domain's page."""
+
+    key: str
+    title: str  # Chinese, gettext_noop: translated in the template
+    note: str
+    figures: FigureSet[Any]
+    codes: tuple[str, ...]
+    page_url: str  # the domain's figures page (URL name)
+    drill_url: str  # one figure's records (URL name, takes the code)
+    build: Callable[..., Any] = period_filter.FigureFilter.build
+    shown_to: Callable[[User], bool] = lambda user: True
+
+
+def _uses_hotline(user: User) -> bool:
+    return scope.role_of(user) in hotline_queries.DESK_ROLES or scope.sees_everything(user)
+
+
+BLOCKS = (
+    Block(
+        "safety",
+        gettext_noop("安全生产"),
+        gettext_noop("检查、隐患和执法记录：同一区域、同一期间（按检查和发现日期）。"),
+        safety_figures.FIGURE_SET,
+        (
+            "register_coverage",
+            "inspections",
+            "hazards_found",
+            "rectification_rate",
+            "hazards_overdue",
+            "major_hazards",
+            "suspensions",
+        ),
+        "web:safety_figures",
+        "web:safety_drill",
+        build=safety_figures.FigureFilter.build,
+    ),
+    Block(
+        "hotline",
+        gettext_noop("保障热线"),
+        gettext_noop("期间内接收的来电及其转办工单，期间内召开的会商研判会议。"),
+        hotline_figures.FIGURE_SET,
+        (
+            "calls_received",
+            "answered_on_spot",
+            "converted_to_cases",
+            "timely_handling_rate",
+            "return_visit_rate",
+            "satisfaction_rate",
+            "meetings_held",
+            "decisions_done",
+        ),
+        "web:hotline_figures",
+        "web:hotline_drill",
+        shown_to=_uses_hotline,
+    ),
+)
+
+
+def _blocks(user: User, region: str | None, period: kpis.Period) -> list[dict[str, Any]]:
+    query = urlencode(
+        {
+            **({"region": region} if region else {}),
+            "from": period.start.isoformat(),
+            "to": period.end.isoformat(),
+        }
+    )
+    out = []
+    for block in BLOCKS:
+        if not block.shown_to(user):
+            continue
+        f = block.build(region=region, start=period.start, end=period.end)
+        values = [block.figures.evaluate(code, f, user) for code in block.codes]
+        out.append({"block": block, "values": values, "query": query})
+    return out
 
 
 def top_regions(user: User) -> list[Region]:
@@ -133,17 +208,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         (r.code, region_label(r))
         for r in scope.visible_regions(user).filter(is_active=True, level__in=levels[:3]).order_by("path")
     ]
-    safety_filter = safety_figures.FigureFilter.build(region=region_code, start=period.start, end=period.end)
-    safety_query = urlencode(
-        {
-            **({"region": region_code} if region_code else {}),
-            "from": period.start.isoformat(),
-            "to": period.end.isoformat(),
-        }
-    )
     ctx: dict[str, Any] = {
-        "safety": [safety_figures.evaluate(c, safety_filter, user) for c in SAFETY_CODES],
-        "safety_query": safety_query,
+        "blocks": _blocks(user, region_code, period),
         "list_url": reverse("web:case_list"),
         "region": region,
         "region_options": region_options,
