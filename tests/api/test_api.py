@@ -384,6 +384,47 @@ def test_pages_concatenate_to_the_whole_ordered_list(township: Township) -> None
     assert math.ceil(11 / 3) == 4
 
 
+def test_cursor_pages_concatenate_to_the_whole_list_and_ignore_new_cases(township: Township) -> None:
+    # Given 11 cases, 7 of them received at the very same instant (ties broken by id)
+    admin = township.users["admin"]
+    same = at("2024-05-06 09:00")
+    for i in range(11):
+        when = same if i < 7 else same + timedelta(minutes=i)
+        services.create_case(actor=admin, data=CaseInputFactory(title=f"第{i}件"), now=when)
+    api = Api(township.users["dispatcher"])
+    everything = ids(api.get("/cases", {"page_size": 200}))
+    # When the list is read three at a time by following `next`
+    pages = [api.get("/cases", {"page_size": 3}).json()]
+    while pages[-1]["next"]:
+        if len(pages) == 2:  # a case registered meanwhile (newest) does not shift the later pages
+            services.create_case(
+                actor=admin, data=CaseInputFactory(title="新来的"), now=same + timedelta(days=1)
+            )
+        pages.append(api.get("/cases", {"page_size": 3, "after": pages[-1]["next"]}).json())
+    # Then the pages concatenate to the full list, with no duplicate, nothing left out, and the
+    # last page says so
+    assert [c["id"] for page in pages for c in page["results"]] == everything
+    assert [len(p["results"]) for p in pages] == [3, 3, 3, 2]
+    assert pages[-1]["next"] is None
+    # A full last page: its `next` is null too (one more row is read to know)
+    nine = api.get("/cases", {"page_size": 3, "after": pages[1]["next"]}).json()
+    assert (len(nine["results"]), nine["next"] is None) == (3, False)
+    assert api.get("/cases", {"page_size": 12}).json()["next"] is None
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"after": "not-a-cursor"}, "invalid_cursor"),
+        ({"after": "MjAyNC0wNS0wNlQwOTowMDowMH4x"}, "invalid_cursor"),  # no offset: not ours
+        ({"after": "MjAyNC0wNS0wNlQwOTowMDowMCswODowMH4x", "page": "2"}, "invalid_page"),
+    ],
+)
+def test_a_bad_cursor_is_422(township: Township, params: dict[str, str], code: str) -> None:
+    r = Api(township.users["dispatcher"]).get("/cases", params)
+    assert (r.status_code, r.json()["code"]) == (422, code)
+
+
 def test_a_count_beyond_the_limit_says_so(township: Township, monkeypatch) -> None:
     # Given 5 cases and a count limit of 3 (1,000 in production)
     from zhizhi.api import cases as api_cases

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import math
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
@@ -47,6 +50,29 @@ class CaseListOut(CasePageOut):
     count_exact: bool = Field(
         description=f"false when more than {COUNT_LIMIT} cases match: `count` is then {COUNT_LIMIT}"
     )
+    next: str | None = Field(
+        None,
+        description="cursor of the next page (pass it as `after`); null on the last page. "
+        "A cursor page costs the same at any depth, and rows registered meanwhile do not shift it.",
+    )
+
+
+def _cursor(case: Case) -> str:
+    raw = f"{case.received_at.isoformat()}~{case.pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _after(cursor: str) -> Q:
+    """Cases after the one the cursor names, in the list's order (newest first, id breaks ties)."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at_text, pk_text = raw.split("~")
+        at, pk = datetime.fromisoformat(at_text), int(pk_text)
+        if at.tzinfo is None:
+            raise ValueError(raw)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise ValidationFailed("invalid_cursor", "after 不是本接口返回的 next 游标", field="after") from None
+    return Q(received_at__lt=at) | Q(received_at=at, pk__lt=pk)
 
 
 def _user(request: HttpRequest) -> User:
@@ -67,6 +93,7 @@ class CaseListQuery(Schema):
     q: str | None = None
     page: int = 1
     page_size: int = 50
+    after: str | None = None
 
 
 @router.post("", response={201: CaseCreatedOut, 200: CaseCreatedOut, **ERRORS}, summary="Register a case")
@@ -116,10 +143,16 @@ def list_cases(request: HttpRequest, filters: Query[CaseListQuery]) -> dict[str,
     qs = queries.list_for(user, f)
     counted = qs.order_by()[: COUNT_LIMIT + 1].count()  # unordered: any plan that stops early
     count = min(counted, COUNT_LIMIT)
-    start = (filters.page - 1) * filters.page_size
+    if filters.after:
+        if filters.page != 1:
+            raise ValidationFailed("invalid_page", "after 与 page 不能同时使用", field="page")
+        qs, start = qs.filter(_after(filters.after)), 0
+    else:
+        start = (filters.page - 1) * filters.page_size
     # The page's ids first, without the joins (a deep page then skips index entries, not joined
-    # rows), then those rows with what a summary shows.
-    ids = list(qs.values_list("pk", flat=True)[start : start + filters.page_size])
+    # rows), then those rows with what a summary shows. One more id tells whether a page follows.
+    ids = list(qs.values_list("pk", flat=True)[start : start + filters.page_size + 1])
+    more, ids = len(ids) > filters.page_size, ids[: filters.page_size]
     found = present.for_summary(Case.objects.filter(pk__in=ids)).in_bulk() if ids else {}
     rows = [found[pk] for pk in ids]
     return {
@@ -128,6 +161,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseListQuery]) -> dict[str,
         "page": filters.page,
         "page_size": filters.page_size,
         "pages": max(1, math.ceil(count / filters.page_size)),
+        "next": _cursor(rows[-1]) if more else None,
         "results": [present.summary(c) for c in rows],
     }
 
