@@ -27,7 +27,6 @@ from zhizhi.api.schemas import (
     ErrorOut,
 )
 from zhizhi.cases import queries, services, types
-from zhizhi.cases.models import Case
 from zhizhi.core.errors import ValidationFailed
 
 router = Router()
@@ -57,8 +56,8 @@ class CaseListOut(CasePageOut):
     )
 
 
-def _cursor(case: Case) -> str:
-    raw = f"{case.received_at.isoformat()}~{case.pk}".encode()
+def _cursor(received_at: datetime, pk: int) -> str:
+    raw = f"{received_at.isoformat()}~{pk}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -153,16 +152,15 @@ def list_cases(request: HttpRequest, filters: Query[CaseListQuery]) -> dict[str,
     # rows), then those rows with what a summary shows. One more id tells whether a page follows.
     ids = list(qs.values_list("pk", flat=True)[start : start + filters.page_size + 1])
     more, ids = len(ids) > filters.page_size, ids[: filters.page_size]
-    found = present.for_summary(Case.objects.filter(pk__in=ids)).in_bulk() if ids else {}
-    rows = [found[pk] for pk in ids]
+    rows = present.summaries(ids) if ids else []
     return {
         "count": count,
         "count_exact": counted <= COUNT_LIMIT,
         "page": filters.page,
         "page_size": filters.page_size,
         "pages": max(1, math.ceil(count / filters.page_size)),
-        "next": _cursor(rows[-1]) if more else None,
-        "results": [present.summary(c) for c in rows],
+        "next": _cursor(rows[-1]["received_at"], rows[-1]["id"]) if more else None,
+        "results": rows,
     }
 
 

@@ -33,11 +33,6 @@ def with_related(qs: QuerySet[Case]) -> QuerySet[Case]:
     return qs.select_related(*SUMMARY_RELATED).defer("region__boundary")
 
 
-def for_summary(qs: QuerySet[Case]) -> QuerySet[Case]:
-    """Rows for `summary` only (a list): the columns it reads. Anything else would be a query per row."""
-    return qs.select_related(*SUMMARY_RELATED).only(*SUMMARY_ONLY)
-
-
 def _t(value: datetime | None) -> datetime | None:
     """Every time the API returns is in Asia/Shanghai (+08:00), however it was read."""
     return timezone.localtime(value) if value is not None else None
@@ -47,39 +42,71 @@ def _ref(obj: Any) -> dict[str, str] | None:
     return {"code": obj.code, "name": obj.name} if obj is not None else None
 
 
+def summaries(ids: list[int]) -> list[dict[str, Any]]:
+    """The summaries of these cases, in this order, masked: one query of plain rows (a list page
+    of fifty would otherwise build some three hundred model instances)."""
+    rows = {r["id"]: r for r in Case.objects.filter(pk__in=ids).values(*SUMMARY_ONLY)}
+    return [_summary(rows[pk]) for pk in ids]
+
+
+def _row(case: Case) -> dict[str, Any]:
+    """A loaded case as the row `summaries` reads (the detail page's summary part)."""
+    row = {name: getattr(case, name) for name in SUMMARY_ONLY if "__" not in name}
+    for name in SUMMARY_ONLY:
+        if "__" in name:
+            obj: Any = case
+            for part in name.split("__"):
+                obj = getattr(obj, part) if obj is not None else None
+            row[name] = obj
+    return row
+
+
 def summary(case: Case, *, reveal: bool = False) -> dict[str, Any]:
+    return _summary(_row(case), reveal=reveal)
+
+
+def _ref_of(row: dict[str, Any], prefix: str) -> dict[str, str] | None:
+    code = row[f"{prefix}__code"]
+    return {"code": code, "name": row[f"{prefix}__name"]} if code is not None else None
+
+
+def _summary(r: dict[str, Any], *, reveal: bool = False) -> dict[str, Any]:
     now = timezone.now()
-    cat = case.category
+    is_open = r["status"] in types.open_states()
     return {
-        "id": case.pk,
-        "case_type": case.case_type,
-        "channel": case.channel,
-        "category": {"code": cat.code, "name": cat.name, "parent": _ref(cat.parent)},
-        "nature": _ref(case.nature),
-        "title": case.title,
-        "address": case.address if reveal else mask_address(case.address),
-        "region": {
-            "code": case.region.code,
-            "name": case.region.name,
-            "level": case.region.level,
-            "path": case.region.path,
+        "id": r["id"],
+        "case_type": r["case_type"],
+        "channel": r["channel"],
+        "category": {
+            "code": r["category__code"],
+            "name": r["category__name"],
+            "parent": _ref_of(r, "category__parent"),
         },
-        "reporter_name": case.reporter_name if reveal else mask_name(case.reporter_name),
-        "reporter_phone": case.reporter_phone if reveal else mask_phone(case.reporter_phone),
-        "priority": case.priority,
-        "department": _ref(case.department),
-        "assignee": case.assignee.username if case.assignee else None,
-        "status": case.status,
-        "status_label": types.status_label(case.case_type, case.status),
-        "received_at": _t(case.received_at),
-        "response_due_at": _t(case.response_due_at),
-        "due_at": _t(case.due_at),
-        "due_provisional": case.due_provisional,
-        "overdue": case.is_open and case.status != Status.SUSPENDED and case.due_at < now,
-        "resolved_at": _t(case.resolved_at),
-        "resolved_on_time": case.resolved_on_time,
-        "satisfaction": case.satisfaction,
-        "supervision_count": case.supervision_count,
+        "nature": _ref_of(r, "nature"),
+        "title": r["title"],
+        "address": r["address"] if reveal else mask_address(r["address"]),
+        "region": {
+            "code": r["region__code"],
+            "name": r["region__name"],
+            "level": r["region__level"],
+            "path": r["region__path"],
+        },
+        "reporter_name": r["reporter_name"] if reveal else mask_name(r["reporter_name"]),
+        "reporter_phone": r["reporter_phone"] if reveal else mask_phone(r["reporter_phone"]),
+        "priority": r["priority"],
+        "department": _ref_of(r, "department"),
+        "assignee": r["assignee__username"],
+        "status": r["status"],
+        "status_label": types.status_label(r["case_type"], r["status"]),
+        "received_at": _t(r["received_at"]),
+        "response_due_at": _t(r["response_due_at"]),
+        "due_at": _t(r["due_at"]),
+        "due_provisional": r["due_provisional"],
+        "overdue": is_open and r["status"] != Status.SUSPENDED and r["due_at"] < now,
+        "resolved_at": _t(r["resolved_at"]),
+        "resolved_on_time": r["resolved_on_time"],
+        "satisfaction": r["satisfaction"],
+        "supervision_count": r["supervision_count"],
     }
 
 
