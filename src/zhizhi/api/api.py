@@ -71,10 +71,12 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, {"code": "not_found", "message": "Not found"}, status=404)
 
 
-from zhizhi.api import cases, hotline, reference  # noqa: E402  (routers register against `api`)
+from zhizhi.api import cases, hotline, mediation, petitions, reference  # noqa: E402  (routers register against `api`)
 
 api.add_router("/cases", cases.router, tags=["cases"])
 api.add_router("/hotline", hotline.router, tags=["hotline"])
+api.add_router("/petitions", petitions.router, tags=["petitions"])
+api.add_router("/mediation", mediation.router, tags=["mediation"])
 api.add_router("/", reference.router, tags=["reference"])
 
 

@@ -20,6 +20,8 @@ from zhizhi.cases import services, types
 from zhizhi.cases.models import Case, Category, Channel, Priority, RequestNature, Satisfaction
 from zhizhi.cases.workflow import Action
 from zhizhi.core.errors import DomainError
+from zhizhi.mediation.models import AgreementForm, Performance, ReferralKind
+from zhizhi.petitions.models import Decision as PetitionDecision
 from zhizhi.territory.models import Level, Region
 
 
@@ -232,10 +234,50 @@ FIELD_LABELS = {
     "people": _("负责治理的机构和人员"),
     "plan_deadline": _("治理时限"),
     "contingency": _("安全措施和应急预案"),
+    # the petition workflow's fields (petitions/workflow.py)
+    "authority": _("有权处理的机关、单位"),
+    "decision": _("处理意见"),
+    "opinion": _("意见（书面答复内容）"),
+    "basis": _("依据（法律、法规、政策）"),
+    "served_on": _("送达日期（不填为今天）"),
+    "request": _("复查/复核请求"),
+    "settled": _("信访人是否息诉罢访"),
+    # the dispute workflow's fields (mediation/workflow.py)
+    "mediators": _("人民调解员（用户名，多名用逗号分隔；不填为本人；第一名主持）"),
+    "refer_to": _("移交去向"),
+    "held_on": _("调解日期"),
+    "place": _("调解地点"),
+    "attendees": _("参加人员"),
+    "notes": _("调解情况"),
+    "form": _("协议形式"),
+    "facts": _("纠纷的主要事实、争议事项（书面协议必填）"),
+    "responsibilities": _("各方当事人的责任（书面协议必填）"),
+    "terms": _("调解协议的内容"),
+    "performance_manner": _("履行方式（书面协议必填）"),
+    "performance_due": _("履行期限（书面协议必填）"),
+    "effective_on": _("生效日期（不填为今天）"),
+    "notice": _("终止调解告知（不填为默认告知）"),
+    "performance": _("履行情况"),
+    "visited_on": _("回访日期（不填为今天）"),
+    "applied_on": _("申请司法确认日期（不填为今天）"),
+    "court": _("受理法院"),
+    "confirmed": _("人民法院裁定"),
+    "decided_on": _("裁定日期（不填为今天）"),
 }
 TEXT_FIELDS = frozenset({"reason", "note", "resolution", "evidence", "result", "goals", "measures", "people",
-                         "contingency"})  # fmt: skip
-DATE_FIELDS = frozenset({"deadline", "plan_deadline"})
+                         "contingency", "opinion", "basis", "request", "attendees", "notes", "facts",
+                         "responsibilities", "terms", "performance_manner", "notice"})  # fmt: skip
+DATE_FIELDS = frozenset({"deadline", "plan_deadline", "served_on", "held_on", "performance_due", "effective_on",
+                         "visited_on", "applied_on", "decided_on"})  # fmt: skip
+# Fields with a fixed set of values, shown as a <select>: name → choices (a blank first when optional).
+CHOICE_FIELDS: dict[str, list[tuple[str, Any]]] = {
+    "decision": [("", "—— 请选择 ——"), *PetitionDecision.choices],
+    "settled": [("", "——"), ("true", _("已息诉罢访")), ("false", _("未息诉罢访"))],
+    "form": [("", "—— 请选择 ——"), *AgreementForm.choices],
+    "refer_to": [("", "—— 请选择 ——"), *ReferralKind.choices],
+    "performance": [("", "—— 请选择 ——"), *Performance.choices],
+    "confirmed": [("", "—— 请选择 ——"), ("true", _("裁定确认调解协议有效")), ("false", _("裁定不予确认"))],
+}
 
 
 class LinesField(forms.CharField):
@@ -285,12 +327,17 @@ def _field(name: str, required: bool, case: Case) -> forms.Field:
         )
     if name in DATE_FIELDS:
         return forms.DateField(label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}))
+    if name in CHOICE_FIELDS:
+        return forms.ChoiceField(label=label, required=required, choices=CHOICE_FIELDS[name])
     if name == "attachments":
         return LinesField(label=label, required=required, max_length=4000)
     if name == "funds":
         return forms.DecimalField(
             label=label, required=required, min_value=0, max_digits=10, decimal_places=2
         )
+    if name == "days" and types.get(case.case_type).max_extension_days == 0:
+        # A type with stage clocks (petitions, mediation) extends in natural days; its service checks the limit.
+        return forms.IntegerField(label=_("延长天数（自然日）"), required=required, min_value=1)
     if name == "days":
         limit = max(1, types.get(case.case_type).max_extension_days - case.extension_days)
         return forms.IntegerField(

@@ -177,3 +177,11 @@ def uses_hotline(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and (
         scope.role_of(user) in DESK_ROLES or scope.sees_everything(user)
     )
+
+
+@register.filter
+def uses_mediation(user: Any) -> bool:
+    """Whether the nav shows 调解: the roles that may see disputes (`views.mediation.may_use`)."""
+    from zhizhi.web.views.mediation import may_use
+
+    return bool(getattr(user, "is_authenticated", False)) and may_use(user)

@@ -27,10 +27,11 @@ from zhizhi.safety.models import HazardDetail
 from zhizhi.safety.workflow import HAZARD
 from zhizhi.territory import queries as territory
 from zhizhi.territory.models import Level
-from zhizhi.web import attachments, exports, filters, present
+from zhizhi.web import attachments, dispute_card, exports, filters, present
 from zhizhi.web.forms import ActionForm, AttachForm, RevealForm, add_domain_error, region_label
 from zhizhi.web.models import CaseAttachment
 from zhizhi.web.views.common import is_htmx, page, user_of
+from zhizhi.web.views.petitions import petition_card
 
 SORT_CHOICES = (
     ("-received", gettext_lazy("受理时间（新→旧）")),
@@ -210,6 +211,8 @@ def _detail_context(
         "attach_form": attach_form or AttachForm(),
         "has_point": case.lon is not None and case.lat is not None,
         "hazard": _hazard_detail(case),
+        "petition_card": petition_card(user, case),
+        "dispute": dispute_card.card(user, case),
         "tile_url": settings.ZHIZHI_MAP_TILE_URL,
         "tile_attribution": settings.ZHIZHI_MAP_TILE_ATTRIBUTION,
     }
