@@ -331,3 +331,30 @@ def test_the_figures_filter_by_region_and_refuse_unknown_ones(disputes: dict[str
     # cadre_a may not look at village B; an unknown figure is refused
     assert login("cadre_a").get("/mediation/figures/", params).status_code == 404
     assert c.get("/mediation/figures/nonsense/", params).status_code == 422
+
+
+DASH_LINK = re.compile(
+    r'<a href="(/mediation/figures/[^"]+)" data-figure="([a-z_]+):(numerator|denominator)"[^>]*>(\d+)</a>'
+)
+
+
+@pytest.mark.parametrize(
+    ("username", "mediated", "agreements"), [("dispatcher", 4, 2), ("cadre_a", 3, 1), ("tj", 4, 2)]
+)
+def test_the_dashboard_shows_the_mediation_figures_each_equal_to_its_list(
+    disputes: dict[str, Case], username: str, mediated: int, agreements: int
+) -> None:
+    c = login(username)
+    page = c.get("/metrics/", {"from": "2024-01-01", "to": "2024-12-31"}).content.decode()
+    links = [
+        (url.replace("&amp;", "&"), code, part, int(n)) for url, code, part, n in DASH_LINK.findall(page)
+    ]
+    shown = {(code, part): n for _, code, part, n in links}
+    assert (shown[("mediated", "numerator")], shown[("agreements", "numerator")]) == (mediated, agreements)
+    assert (shown[("success_rate", "numerator")], shown[("success_rate", "denominator")]) == (
+        agreements,
+        mediated,
+    )
+    assert len(links) == 7  # six figures, one of them a rate
+    for url, code, part, n in links:
+        assert count_on(c.get(url).content.decode()) == n, (code, part)

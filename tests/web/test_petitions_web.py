@@ -524,3 +524,37 @@ def test_key_persons_are_scoped_and_bad_input_is_refused(t: Township) -> None:
     assert r.status_code == 404
     assert login("leader").post(f"/petitions/key-persons/{person.pk}/reveal/").status_code == 403
     assert (ContactLog.objects.count(), PersonalDataAccess.objects.count()) == (0, 0)
+
+
+DASH_LINK = re.compile(
+    r'<a href="(/petitions/figures/[^"]+)" data-figure="([a-z_]+):(numerator|denominator)"[^>]*>(\d+)</a>'
+)
+
+
+@pytest.mark.parametrize("username", ["dispatcher", "cadre_a", "leader"])
+def test_the_dashboard_shows_the_petition_figures_each_equal_to_its_list(
+    t: Township, figure_world: None, username: str
+) -> None:
+    c = login(username)
+    page = c.get("/metrics/", YEAR_2024).content.decode()
+    links = [
+        (url.replace("&amp;", "&"), code, part, int(n)) for url, code, part, n in DASH_LINK.findall(page)
+    ]
+    f = figures.FigureFilter.build(year=2024)
+    expected = {}
+    for code in ("received", "accepted", "answered", "on_time_rate", "group", "repeat", "backlog_resolved"):
+        value = figures.evaluate(code, f, t.users[username])
+        expected[(code, "numerator")] = value.numerator
+        if value.figure.is_rate:
+            expected[(code, "denominator")] = value.denominator
+    assert {(code, part): n for _, code, part, n in links} == expected
+    for url, code, part, n in links:
+        assert count_on(c.get(url).content.decode()) == n, (code, part)
+
+
+def test_the_dashboards_petition_figures_for_the_town(t: Township, figure_world: None) -> None:
+    page = login("dispatcher").get("/metrics/", YEAR_2024).content.decode()
+    shown = {(code, part): int(n) for _, code, part, n in DASH_LINK.findall(page)}
+    assert (shown[("received", "numerator")], shown[("group", "numerator")]) == (4, 1)
+    # A grid worker has no petition pages, so no petition block
+    assert 'id="dash-petitions"' not in login("grid_a1").get("/metrics/", YEAR_2024).content.decode()

@@ -27,12 +27,16 @@ from zhizhi.cases.queries import workbench_list
 from zhizhi.core.errors import NotFound, ValidationFailed
 from zhizhi.hotline import figures as hotline_figures
 from zhizhi.hotline import queries as hotline_queries
+from zhizhi.mediation import figures as mediation_figures
 from zhizhi.metrics import breakdowns, kpis
 from zhizhi.metrics import period as period_filter
 from zhizhi.metrics.figures import FigureSet
+from zhizhi.petitions import figures as petition_figures
 from zhizhi.safety import figures as safety_figures
 from zhizhi.territory.models import Level, Region
 from zhizhi.web.forms import region_label
+from zhizhi.web.views import mediation as mediation_views
+from zhizhi.web.views import petitions as petition_views
 from zhizhi.web.views.common import page, user_of
 
 OVERDUE_ROWS = 15
@@ -96,6 +100,26 @@ BLOCKS = (
         "web:hotline_figures",
         "web:hotline_drill",
         shown_to=_uses_hotline,
+    ),
+    Block(
+        "petitions",
+        gettext_noop("信访"),
+        gettext_noop("期间内登记的信访事项及其答复；积案为期间内在办的。"),
+        petition_figures.FIGURE_SET,
+        ("received", "accepted", "answered", "on_time_rate", "group", "repeat", "backlog_resolved"),
+        "web:petition_figures",
+        "web:petition_drill",
+        shown_to=petition_views.uses_petitions,
+    ),
+    Block(
+        "mediation",
+        gettext_noop("人民调解"),
+        gettext_noop("期间内登记的矛盾纠纷及其调解结果。"),
+        mediation_figures.FIGURE_SET,
+        ("mediated", "agreements", "success_rate", "major", "agreed_shared_court", "agreed_online"),
+        "web:mediation_figures",
+        "web:mediation_drill",
+        shown_to=mediation_views.may_use,
     ),
 )
 
