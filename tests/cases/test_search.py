@@ -29,8 +29,8 @@ def cases(township: Township) -> dict[str, int]:
     return out
 
 
-def found(text: str, cases: dict[str, int]) -> set[str]:
-    qs = queries.apply(Case.objects.all(), queries.CaseFilter(q=text))
+def found(text: str, cases: dict[str, int], *, narrow: bool = True) -> set[str]:
+    qs = queries.apply(Case.objects.all(), queries.CaseFilter(q=text, q_narrow=narrow))
     by_id = {pk: key for key, pk in cases.items()}
     return {by_id[pk] for pk in qs.values_list("pk", flat=True)}
 
@@ -52,6 +52,7 @@ def test_search_finds_exactly_the_cases_containing_the_text(
     cases: dict[str, int], text: str, expected: set[str]
 ) -> None:
     assert found(text, cases) == expected
+    assert found(text, cases, narrow=False) == expected  # the common-word plan: the same answer
 
 
 def test_search_inside_a_subquery_keeps_its_own_table(cases: dict[str, int]) -> None:
@@ -74,3 +75,32 @@ def test_postgresql_answers_a_search_from_the_pair_index(cases: dict[str, int]) 
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "case_text_bigrams" in plan
+
+
+def test_the_list_api_walks_the_newest_cases_for_a_word_found_in_more_rows_than_it_counts(
+    cases: dict[str, int], township: Township, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.api.helpers import Api
+    from zhizhi.api import cases as api_cases
+
+    api = Api(township.users["dispatcher"])
+    monkeypatch.setattr(api_cases, "COUNT_LIMIT", 3)  # "漏水" is in 4 cases: more than the list counts
+    with CaptureQueriesContext(connection) as common:
+        r = api.get("/cases", {"q": "漏水"})
+    body = r.json()
+    expected = sorted((cases[k] for k in ("title", "description", "address", "apart")), reverse=True)
+    assert ([c["id"] for c in body["results"]], body["count"], body["count_exact"]) == (expected, 3, False)
+    with CaptureQueriesContext(connection) as rare:
+        body = api.get("/cases", {"q": "门漏水"}).json()
+    assert [c["id"] for c in body["results"]] == sorted(
+        (cases[k] for k in ("title", "description", "address")), reverse=True
+    )
+    if connection.vendor == "postgresql":
+        pages = [q["sql"] for q in common.captured_queries if q["sql"].endswith("DESC LIMIT 51")]
+        assert len(pages) == 1
+        assert "zhizhi_bigrams" not in pages[0]
+        pages = [q["sql"] for q in rare.captured_queries if q["sql"].endswith("DESC LIMIT 51")]
+        assert len(pages) == 1
+        assert "zhizhi_bigrams" in pages[0]

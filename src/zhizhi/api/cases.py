@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import math
 from datetime import date, datetime
@@ -142,6 +143,10 @@ def list_cases(request: HttpRequest, filters: Query[CaseListQuery]) -> dict[str,
     qs = queries.list_for(user, f)
     counted = qs.order_by()[: COUNT_LIMIT + 1].count()  # unordered: any plan that stops early
     count = min(counted, COUNT_LIMIT)
+    if f.q and counted > COUNT_LIMIT:
+        # A common word: walking the newest cases meets a page of matches within a few thousand
+        # rows, where the pair index would fetch and sort every match (docs/benchmarks.md).
+        qs = queries.list_for(user, dataclasses.replace(f, q_narrow=False))
     if filters.after:
         if filters.page != 1:
             raise ValidationFailed("invalid_page", "after 与 page 不能同时使用", field="page")
