@@ -12,7 +12,6 @@ Parties are masked in lists; in full only through `queries.reveal_parties`, whic
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,7 +19,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,7 +39,7 @@ from zhizhi.territory.models import Level
 from zhizhi.web import dispute_card, present
 from zhizhi.web.forms import RevealForm, add_domain_error, region_label
 from zhizhi.web.views.cases import _detail_context, _load
-from zhizhi.web.views.common import page, user_of
+from zhizhi.web.views.common import date_param, figure_filter, page, param, user_of
 
 PER_PAGE = 50
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -96,20 +95,8 @@ def may_register(user: User) -> bool:
 # --- Parameters -----------------------------------------------------------------------------------
 
 
-def _get(data: QueryDict, name: str, limit: int = 40) -> str:
-    return (data.get(name) or "").strip()[:limit]
-
-
-def _date(data: QueryDict, name: str) -> date | None:
-    raw = _get(data, name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationFailed(
-            "invalid_date", _("日期格式应为 YYYY-MM-DD：%(value)s") % {"value": raw}
-        ) from None
+_get = param
+_date = date_param
 
 
 def _regions(user: User) -> list[tuple[str, str]]:
@@ -360,26 +347,8 @@ def dispute_document(request: HttpRequest, case_id: int, kind: str) -> HttpRespo
 # --- Figures ----------------------------------------------------------------------------------------
 
 
-def _default_year(user: User, today: date) -> int:
-    """The year of the newest dispute the user may see (this year when there is none)."""
-    latest = queries.visible_disputes(user).aggregate(m=Max("received_at"))["m"]
-    return timezone.localtime(latest).year if latest else today.year
-
-
 def _figure_filter(user: User, data: QueryDict) -> tuple[figures.FigureFilter, dict[str, str]]:
-    """region (one the user may see, else 404; none: everything the user sees), from/to (default:
-    the calendar year of the newest visible dispute). The period is always spelled out in links."""
-    region = _get(data, "region")
-    if region and not scope.visible_regions(user).filter(code=region).exists():
-        raise NotFound(_("区域不存在或无权查看"), code="region_not_found")
-    start, end = _date(data, "from"), _date(data, "to")
-    if start is None or end is None:
-        given = start or end
-        year = given.year if given is not None else _default_year(user, timezone.localdate())
-        start, end = start or date(year, 1, 1), end or date(year, 12, 31)
-    f = figures.FigureFilter.build(region=region or None, start=start, end=end)
-    params = {"region": region} if region else {}
-    return f, {**params, "from": start.isoformat(), "to": end.isoformat()}
+    return figure_filter(user, data, queries.visible_disputes(user))
 
 
 @require_GET

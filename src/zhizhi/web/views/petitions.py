@@ -17,7 +17,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -47,7 +47,7 @@ from zhizhi.petitions.models import (
 from zhizhi.petitions.workflow import OPEN_STATES, PETITION, STATE_LABELS, STATES
 from zhizhi.territory.models import Level as RegionLevel
 from zhizhi.web.forms import RevealForm, add_domain_error, category_choices, region_label
-from zhizhi.web.views.common import page, user_of
+from zhizhi.web.views.common import date_param, figure_filter, page, param, user_of
 
 PER_PAGE = 50
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -107,20 +107,8 @@ def _require(allowed: bool, message: str) -> None:
 # --- Parameters -------------------------------------------------------------------------------------
 
 
-def _get(data: QueryDict, name: str, limit: int = 100) -> str:
-    return (data.get(name) or "").strip()[:limit]
-
-
-def _date(data: QueryDict, name: str) -> date | None:
-    raw = _get(data, name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationFailed(
-            "invalid_date", _("日期格式应为 YYYY-MM-DD：%(value)s") % {"value": raw[:20]}
-        ) from None
+_get = param
+_date = date_param
 
 
 def _page(request: HttpRequest, qs: QuerySet[Any]) -> Any:
@@ -563,22 +551,7 @@ def petition_document(request: HttpRequest, case_id: int, kind: str) -> HttpResp
 
 
 def _figure_filter(user: User, data: QueryDict) -> tuple[figures.FigureFilter, dict[str, str]]:
-    """region (one the user may see, else 404) and from/to (default: the year of the newest visible
-    petition); the period is always spelled out in the links."""
-    code = _get(data, "region")
-    if code and not scope.visible_regions(user).filter(code=code).exists():
-        raise NotFound(_("区域不存在或无权查看"), code="region_not_found")
-    start, end = _date(data, "from"), _date(data, "to")
-    if start is None or end is None:
-        latest = queries.visible_petitions(user).aggregate(m=Max("received_at"))["m"]
-        given = start or end
-        year = (
-            given.year if given else calendar.local_date(latest).year if latest else timezone.localdate().year
-        )
-        start, end = start or date(year, 1, 1), end or date(year, 12, 31)
-    f = figures.FigureFilter.build(region=code or None, start=start, end=end)
-    params = {"region": code} if code else {}
-    return f, {**params, "from": start.isoformat(), "to": end.isoformat()}
+    return figure_filter(user, data, queries.visible_petitions(user))
 
 
 @require_GET
