@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Form(models.TextChoices):
@@ -48,7 +49,7 @@ class Level(models.TextChoices):
     """Which written answer: the first reply, the review, the re-review."""
 
     REPLY = "reply", _("处理意见")
-    REVIEW = "review", _("复查意见")
+    REVIEW = "review", pgettext_lazy("petition", "复查意见")
     RE_REVIEW = "re_review", _("复核意见")
 
 
