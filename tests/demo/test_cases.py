@@ -21,6 +21,10 @@ from zhizhi.cases.workflow import BASE_WORKFLOW
 from zhizhi.core.calendar import TZ
 from zhizhi.demo.builder import mix
 from zhizhi.demo.builder.texts import TEXTS
+from zhizhi.mediation.models import Dispute
+from zhizhi.mediation.workflow import DISPUTE
+from zhizhi.petitions.models import Petition
+from zhizhi.petitions.workflow import PETITION
 from zhizhi.safety.models import HazardDetail
 from zhizhi.safety.workflow import HAZARD
 from zhizhi.territory import locate
@@ -29,6 +33,9 @@ from zhizhi.territory.models import Level
 pytestmark = pytest.mark.django_db(transaction=False)
 
 EVENT = "event"
+# Petitions and disputes (tests/petitions/test_demo.py, tests/mediation/test_demo.py): registered
+# through their own services, which take no coordinates and no request nature.
+REGISTERS = (PETITION, DISPUTE)
 YEAR_START = datetime(2023, 1, 1, tzinfo=TZ)
 YEAR_END = datetime(2023, 12, 31, 23, 59, 59, tzinfo=TZ)
 
@@ -51,10 +58,11 @@ def events() -> QuerySet[Case]:
 
 
 def test_volume_and_channel_mix(demo: Built) -> None:
-    # every case is an event or a hazard, and the hazards are the safety app's (one detail each)
+    # every case is an event, a hazard (the safety app's: one detail each), a petition or a dispute
     by_type = Counter(Case.objects.values_list("case_type", flat=True))
-    assert set(by_type) == {EVENT, HAZARD}
+    assert set(by_type) == {EVENT, HAZARD, PETITION, DISPUTE}
     assert by_type[HAZARD] == HazardDetail.objects.count()
+    assert (by_type[PETITION], by_type[DISPUTE]) == (Petition.objects.count(), Dispute.objects.count())
     total = events().count()
     hotline = events().filter(channel=Channel.HOTLINE).count()
     assert total == by_type[EVENT] == round(23280 * SMALL)
@@ -73,8 +81,8 @@ def test_status_is_the_last_events_and_the_timeline_is_a_valid_walk(
 ) -> None:
     roles = dict(User.objects.values_list("id", "role"))
     cases = {c.pk: c for c in events()}
-    hazards = set(Case.objects.filter(case_type=HAZARD).values_list("pk", flat=True))
-    assert set(timelines) == set(cases) | hazards  # every case has a timeline
+    others = set(Case.objects.filter(case_type__in=[HAZARD, *REGISTERS]).values_list("pk", flat=True))
+    assert set(timelines) == set(cases) | others  # every case has a timeline
     for pk, case in cases.items():
         timeline = timelines[pk]
         create, rest = timeline[0], timeline[1:]
@@ -114,6 +122,8 @@ def test_field_invariants(demo: Built) -> None:
         assert case.due_at >= case.received_at
         assert case.region.level == Level.MICRO_GRID
         assert case.region_path == case.region.path
+        if case.case_type in REGISTERS:
+            continue
         assert locate.locate_id(case.lon, case.lat) == case.region_id
         assert case.title
         assert case.description
@@ -218,7 +228,9 @@ def test_the_workflow_is_exercised_and_only_late_december_work_is_open(demo: Bui
     for name in ("dispatch", "accept", "start", "resolve", "self_resolve", "return_visit", "close"):
         assert actions[name] > 0, name
     # (At full scale 83 cases are open at year end; at this test's scale there may be none.)
-    open_cases = Case.objects.exclude(status__in=[*DONE_STATUSES, Status.MERGED])
+    open_cases = Case.objects.exclude(case_type__in=REGISTERS).exclude(
+        status__in=[*DONE_STATUSES, Status.MERGED]
+    )
     assert all(c.received_at.astimezone(TZ).month == 12 for c in open_cases)
 
 

@@ -15,6 +15,8 @@ from zhizhi.demo.builder import summary
 from zhizhi.demo.builder.territory import TOWN_CODE
 from zhizhi.demo.logins import DEMO_LOGINS, DEMO_PASSWORD, demo_accounts
 from zhizhi.demo.models import DemoBuild
+from zhizhi.mediation.models import Dispute
+from zhizhi.petitions.models import Petition
 from zhizhi.safety.models import HazardDetail
 from zhizhi.territory.models import Region
 
@@ -66,10 +68,19 @@ def test_if_empty_builds_an_empty_database(db) -> None:
     events = Case.objects.filter(case_type="event").count()
     hazards = Case.objects.filter(case_type="hazard").count()
     assert counts["cases"] == events == round(23280 * SMALL)
-    assert counts["by_type"] == {"event": events, "hazard": hazards}
+    petitions = Case.objects.filter(case_type="petition").count()
+    disputes = Case.objects.filter(case_type="dispute").count()
+    assert counts["by_type"] == {
+        "event": events,
+        "hazard": hazards,
+        "petition": petitions,
+        "dispute": disputes,
+    }
     assert hazards == HazardDetail.objects.count() > 0
-    assert Case.objects.count() == events + hazards
-    assert f"other case types: hazard {hazards}" in out.getvalue()
+    assert petitions == Petition.objects.count() > 0
+    assert disputes == Dispute.objects.count() > 0
+    assert Case.objects.count() == events + hazards + petitions + disputes
+    assert f"other case types: dispute {disputes}, hazard {hazards}, petition {petitions}" in out.getvalue()
     assert "on-time rate" in out.getvalue()
 
 

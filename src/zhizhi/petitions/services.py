@@ -390,8 +390,11 @@ def _key_person_fields(actor: User, data: KeyPersonInput) -> dict[str, Any]:
     }
 
 
-def save_key_person(*, actor: User, data: KeyPersonInput, person_id: int | None = None) -> KeyPerson:
+def save_key_person(
+    *, actor: User, data: KeyPersonInput, person_id: int | None = None, now: datetime | None = None
+) -> KeyPerson:
     """List a person under a key-person plan, or revise a listed person's plan."""
+    now = now or timezone.now()
     if scope.role_of(actor) not in KEY_PERSON_ROLES:
         raise PermissionDenied("forbidden_role", "当前角色不能维护重点人员")
     fields = _key_person_fields(actor, data)
@@ -407,7 +410,7 @@ def save_key_person(*, actor: User, data: KeyPersonInput, person_id: int | None 
         )
     with transaction.atomic():
         if person_id is None:
-            person = KeyPerson(created_by=actor, listed_at=timezone.now())
+            person = KeyPerson(created_by=actor, listed_at=now)
             action, before = "create", {}
         else:
             found = queries.visible_key_persons(actor).select_for_update().filter(pk=person_id).first()
@@ -435,6 +438,7 @@ def save_key_person(*, actor: User, data: KeyPersonInput, person_id: int | None 
         KeyPersonEvent.objects.create(
             person=person,
             actor=actor,
+            at=now,
             action=action,
             data={
                 "changed": changed,

@@ -1,9 +1,11 @@
 """`zhizhi demo`: a deterministic synthetic township (六横镇) at the scale of its 2023 summary.
 
 Everything derives from the seed and the year: random.Random and Faker("zh_CN") are seeded, and
-every generated timestamp lies in the demo year (the clock is never read for generated data).
-The territory and staff are written first, then a year of cases through the real workflow, then
-the SLA sweep as of the last second of the year. One transaction; a `DemoBuild` row records it.
+every generated timestamp lies in the demo year (the clock is never read for generated data) — but
+for the petition backlog cases registered in the two years before it (`zhizhi.petitions.demo`).
+The territory and staff are written first, then a year of cases through the real workflow, the
+domain demos (safety, hotline, petitions, mediation), then the SLA sweep as of the last second of the
+year. One transaction; a `DemoBuild` row records it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from zhizhi.demo.builder import cases, staff, summary, territory
 from zhizhi.demo.logins import DEMO_USERNAMES
 from zhizhi.demo.models import DemoBuild
 from zhizhi.hotline import demo as hotline_demo
+from zhizhi.mediation import demo as mediation_demo
+from zhizhi.petitions import demo as petitions_demo
 from zhizhi.safety import demo as safety_demo
 from zhizhi.territory.locate import batch_changes
 from zhizhi.territory.models import Region
@@ -59,6 +63,8 @@ def reset(out: Out = print) -> dict[str, int]:
     with transaction.atomic(), batch_changes():
         deleted.update(safety_demo.reset_safety(paths))
         deleted.update(hotline_demo.reset_hotline(paths))
+        deleted.update(petitions_demo.reset_petitions(paths))
+        deleted.update(mediation_demo.reset_disputes(paths))
         case_q = Case.objects.none()
         for path in paths:
             case_q |= Case.objects.filter(region_path__startswith=path)
@@ -123,6 +129,8 @@ def build(*, seed: int, year: int, scale: float, out: Out = print) -> Result:
         out(f"cases: {written.cases} cases, {written.events} events ({time.monotonic() - t:.1f} s)")
         safety_demo.build_safety(seed=seed, year=year, scale=scale, stdout=out)
         hotline_demo.build_hotline(town=land.town, seed=seed, year=year, scale=scale, stdout=out)
+        petitions_demo.build_petitions(town=land.town, seed=seed, year=year, scale=scale, stdout=out)
+        mediation_demo.build_disputes(town=land.town, seed=seed, year=year, scale=scale, stdout=out)
         swept = sla.sweep(now=until)
         out(
             f"sweep as of {until.isoformat()}: overdue {swept.newly_overdue}, due soon {swept.due_soon}, "
