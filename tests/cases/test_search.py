@@ -97,10 +97,49 @@ def test_the_list_api_walks_the_newest_cases_for_a_word_found_in_more_rows_than_
     assert [c["id"] for c in body["results"]] == sorted(
         (cases[k] for k in ("title", "description", "address")), reverse=True
     )
+    with CaptureQueriesContext(connection) as narrow:  # a region: a narrow list keeps to the index
+        body = api.get("/cases", {"q": "漏水", "region": township.town.code}).json()
+    assert [c["id"] for c in body["results"]] == expected
     if connection.vendor == "postgresql":
+        pages = [q["sql"] for q in narrow.captured_queries if q["sql"].endswith("DESC LIMIT 51")]
+        assert len(pages) == 1
+        assert "concat_ws" in pages[0]
         pages = [q["sql"] for q in common.captured_queries if q["sql"].endswith("DESC LIMIT 51")]
         assert len(pages) == 1
-        assert "zhizhi_bigrams" not in pages[0]
+        assert "concat_ws" not in pages[0]
         pages = [q["sql"] for q in rare.captured_queries if q["sql"].endswith("DESC LIMIT 51")]
         assert len(pages) == 1
-        assert "zhizhi_bigrams" in pages[0]
+        assert "concat_ws" in pages[0]
+
+
+@pytest.mark.parametrize(
+    ("length", "starts"),
+    [(2, [1]), (3, [1, 2]), (4, [1, 3]), (5, [1, 3, 4]), (6, [1, 3, 5]), (1, []), (0, [])],
+)
+def test_the_index_is_asked_for_every_other_pair_and_the_last(length: int, starts: list[int]) -> None:
+    from zhizhi.cases.search import pair_starts
+
+    assert pair_starts(length) == starts
+
+
+def test_a_search_in_a_narrow_list_reads_its_count_and_page_in_one_query(
+    cases: dict[str, int], township: Township
+) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.api.helpers import Api
+
+    api = Api(township.users["dispatcher"])
+    with CaptureQueriesContext(connection) as narrow:
+        body = api.get("/cases", {"q": "漏水", "region": township.town.code, "page_size": 3}).json()
+    expected = sorted((cases[k] for k in ("title", "description", "address", "apart")), reverse=True)
+    assert ([c["id"] for c in body["results"]], body["count"], body["count_exact"], body["pages"]) == (
+        expected[:3],
+        4,
+        True,
+        2,
+    )
+    assert body["next"] is not None
+    assert not [q for q in narrow.captured_queries if "COUNT(" in q["sql"]]
+    second = api.get("/cases", {"q": "漏水", "region": township.town.code, "page_size": 3, "page": 2}).json()
+    assert ([c["id"] for c in second["results"]], second["next"]) == (expected[3:], None)

@@ -55,6 +55,12 @@ def sees_everything(user: User) -> bool:
     return bool(user.is_superuser or (user.role == Role.ADMIN and not region_paths(user)))
 
 
+def sees_a_whole_territory(user: User) -> bool:
+    """Sees everything, or a whole deployment's territory (a root region, e.g. a town's dispatcher):
+    most of the cases there are, for a query planner."""
+    return sees_everything(user) or any(p.count("/") == 2 for p in region_paths(user))
+
+
 def _path_q(paths: list[str], field: str) -> Q:
     q = Q(pk__in=[])
     for p in paths:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.db.models import BooleanField, F, Func, Q, TextField, Value
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Substr, Upper
 
 
 class _Document(Func):
@@ -26,8 +26,26 @@ class _Document(Func):
 
 
 class _Pairs(Func):
-    template = "plainto_tsquery('simple'::regconfig, zhizhi_bigrams(%(expressions)s))"
+    """The search text's pairs at `pair_starts`, as the index holds them (upper-cased, one term each)."""
+
+    template = "plainto_tsquery('simple'::regconfig, concat_ws(' ', %(expressions)s))"
     output_field = TextField()
+
+    def __init__(self, text: str) -> None:
+        upper = Upper(Value(text, output_field=TextField()))
+        super().__init__(*(Substr(upper, start, 2) for start in pair_starts(len(text))))
+
+
+def pair_starts(length: int) -> list[int]:
+    """Where the pairs the search asks the index for start (1-based): every other pair, and the last.
+    They cover every character with half the terms. With every pair, the planner — which takes the
+    terms as independent and multiplies their frequencies, while the overlapping pairs of one word
+    come together — expects a handful of rows, skips the scope's own indexes and fetches every row
+    holding the word (150 ms for 路灯不亮 in a grid worker's list at 1M cases, 10 ms this way)."""
+    starts = list(range(1, length, 2))
+    if starts and starts[-1] != length - 1:
+        starts.append(length - 1)
+    return starts
 
 
 class _Matches(Func):
@@ -48,4 +66,4 @@ def narrowing(text: str) -> _Matches | None:
     if connection.vendor != "postgresql" or len(text) < 2 or not any(ch.isalnum() for ch in text):
         return None
     document = _Document(Cast(F("title"), TextField()), F("description"), Cast(F("address"), TextField()))
-    return _Matches(document, _Pairs(Value(text)))
+    return _Matches(document, _Pairs(text))
