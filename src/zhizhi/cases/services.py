@@ -279,14 +279,21 @@ def find_duplicates(case: Case, *, limit: int = 5) -> list[Case]:
         .exclude(pk=case.pk)
         .exclude(status=Status.MERGED)
     )
+    # Coordinates first (a busy spot has many candidates), whole rows only for the nearest few.
     scored = []
-    for other in candidates[:200]:
-        d = distance_m(case.lon, case.lat, float(other.lon or 0), float(other.lat or 0))
+    for pk, lon, lat in candidates.values_list("pk", "lon", "lat")[:200]:
+        d = distance_m(case.lon, case.lat, float(lon or 0), float(lat or 0))
         if d <= radius:
-            other.distance_m = round(d, 1)  # type: ignore[attr-defined]
-            scored.append((d, other.pk, other))
-    scored.sort(key=lambda t: (t[0], t[1]))
-    return [c for _, _, c in scored[:limit]]
+            scored.append((d, pk))
+    scored.sort()
+    nearest = scored[:limit]
+    rows = Case.objects.in_bulk([pk for _, pk in nearest]) if nearest else {}
+    found = []
+    for d, pk in nearest:
+        other = rows[pk]
+        other.distance_m = round(d, 1)  # type: ignore[attr-defined]
+        found.append(other)
+    return found
 
 
 # --- Transitions -----------------------------------------------------------------------------------
