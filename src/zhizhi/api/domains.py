@@ -12,15 +12,16 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext
-from ninja import Field, Schema
+from ninja import Field, Query, Router, Schema
 
 from zhizhi.accounts import scope
 from zhizhi.accounts.models import User
-from zhizhi.api.cases import COUNT_LIMIT, MAX_PAGE_SIZE
+from zhizhi.api.cases import COUNT_LIMIT, ERRORS, MAX_PAGE_SIZE
 from zhizhi.api.schemas import Out
 from zhizhi.cases import services as case_services
 from zhizhi.cases.models import Case
 from zhizhi.core.errors import ValidationFailed
+from zhizhi.metrics.figures import FigureSet
 from zhizhi.metrics.period import FigureFilter
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -188,3 +189,44 @@ def docx_response(filename: str, data: bytes) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"  # personal data: not kept by proxies or the browser
     return response
+
+
+def add_figure_routes(
+    router: Router,
+    figure_set: FigureSet[FigureFilter],
+    *,
+    name: str,
+    records_out: type[Out],
+    rows: Callable[[list[int]], dict[int, Any]],
+    present: Callable[[Any], dict[str, Any]],
+) -> None:
+    """`GET /figures` and `GET /figures/{code}/records` of a domain whose figures count cases: each
+    figure on exactly the records the user may see, and those records, so that a list's `count`
+    equals its figure. Add them before `/{case_id}`, whose pattern would take the literal paths."""
+
+    @router.get(
+        "/figures",
+        response={200: list[FigureOut], **ERRORS},
+        summary=f"{name.capitalize()} figures",
+        operation_id=f"{name}_figures",
+    )
+    def figures(request: HttpRequest, q: Query[FiguresQuery]) -> list[dict[str, Any]]:
+        """Each figure on exactly the records you may see (`/figures/{code}/records` lists them)."""
+        user = user_of(request)
+        return [figure_out(v) for v in figure_set.evaluate_all(figure_filter(user, q), user)]
+
+    @router.get(
+        "/figures/{code}/records",
+        response={200: records_out, **ERRORS},
+        summary=f"The {name} cases behind a figure",
+        operation_id=f"{name}_figure_records",
+    )
+    def figure_records(request: HttpRequest, code: str, q: Query[RecordsQuery]) -> dict[str, Any]:
+        """`part=numerator` (the records counted; the figure's value for a count) or `denominator`
+        (a rate's); `count` equals the figure's numerator or denominator for the same filter."""
+        user = user_of(request)
+        check_part(q.part)
+        f = figure_filter(user, q)
+        drill = figure_set.drill if q.part == "numerator" else figure_set.drill_denominator
+        qs = drill(code, f, user).order_by("-received_at", "-id")
+        return {"code": code, "part": q.part, **page_of(qs, q.page, q.page_size, rows, present, exact=True)}

@@ -21,7 +21,7 @@ from pydantic import ConfigDict
 from zhizhi.accounts.models import User
 from zhizhi.api import domains
 from zhizhi.api.cases import ERRORS
-from zhizhi.api.domains import ActionOut, FigureOut, RecordsQuery, RefOut, t, user_of
+from zhizhi.api.domains import ActionOut, RefOut, t, user_of
 from zhizhi.api.schemas import Out
 from zhizhi.cases import queries as case_queries
 from zhizhi.cases import types
@@ -413,28 +413,9 @@ def list_disputes(request: HttpRequest, filters: Query[DisputeListQuery]) -> dic
     return domains.page_of(qs, filters.page, filters.page_size, _rows, summary)
 
 
-@router.get("/figures", response={200: list[FigureOut], **ERRORS}, summary="Mediation figures")
-def mediation_figures(request: HttpRequest, q: Query[domains.FiguresQuery]) -> list[dict[str, Any]]:
-    """Each figure on exactly the records you may see (`/figures/{code}/records` lists them)."""
-    user = user_of(request)
-    return [domains.figure_out(v) for v in figures.evaluate_all(domains.figure_filter(user, q), user)]
-
-
-@router.get(
-    "/figures/{code}/records",
-    response={200: FigureRecordsOut, **ERRORS},
-    summary="The disputes behind a figure",
+domains.add_figure_routes(
+    router, figures.FIGURE_SET, name="mediation", records_out=FigureRecordsOut, rows=_rows, present=summary
 )
-def figure_records(request: HttpRequest, code: str, q: Query[RecordsQuery]) -> dict[str, Any]:
-    """`part=numerator` (the records counted) or `denominator` (a rate's); `count` equals the
-    figure's numerator or denominator for the same filter."""
-    user = user_of(request)
-    domains.check_part(q.part)
-    f = domains.figure_filter(user, q)
-    drill = figures.drill if q.part == "numerator" else figures.drill_denominator
-    qs = drill(code, f, user).order_by("-received_at", "-id")
-    page = domains.page_of(qs, q.page, q.page_size, _rows, summary, exact=True)
-    return {"code": code, "part": q.part, **page}
 
 
 @router.get("/{case_id}", response={200: DisputeDetailOut, **ERRORS}, summary="A dispute (masked)")

@@ -32,7 +32,7 @@ from zhizhi.hotline import figures, queries, services
 from zhizhi.hotline.models import Call, Decision, Meeting, Outcome
 from zhizhi.territory.models import Level
 from zhizhi.web.forms import add_domain_error, region_label
-from zhizhi.web.views.common import page, user_of
+from zhizhi.web.views.common import date_param, page, user_of
 
 PER_PAGE = 50
 
@@ -50,15 +50,7 @@ def _region_choices(user: User) -> list[tuple[str, str]]:
 
 
 def _date_param(request: HttpRequest, name: str) -> date | None:
-    raw = (request.GET.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationFailed(
-            "invalid_date", _("日期格式应为 YYYY-MM-DD：%(value)s") % {"value": raw[:20]}
-        ) from None
+    return date_param(request.GET, name)
 
 
 # --- Calls -------------------------------------------------------------------------------------------

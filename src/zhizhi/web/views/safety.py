@@ -47,7 +47,7 @@ from zhizhi.safety.workflow import HAZARD
 from zhizhi.territory import queries as territory
 from zhizhi.territory.models import Level, Region
 from zhizhi.web.forms import RevealForm, region_label
-from zhizhi.web.views.common import page, user_of
+from zhizhi.web.views.common import date_param, page, param, user_of
 from zhizhi.web.views.safety_forms import org_actions
 
 PER_PAGE = 50
@@ -108,20 +108,8 @@ GROUPS = (
 # --- Parameters ------------------------------------------------------------------------------------
 
 
-def _get(data: QueryDict, name: str, limit: int = 100) -> str:
-    return (data.get(name) or "").strip()[:limit]
-
-
-def _date(data: QueryDict, name: str) -> date | None:
-    raw = _get(data, name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationFailed(
-            "invalid_date", _("日期格式应为 YYYY-MM-DD：%(value)s") % {"value": raw}
-        ) from None
+_get = param
+_date = date_param
 
 
 def _int(data: QueryDict, name: str) -> int | None:
