@@ -77,6 +77,20 @@ def test_screenshots(demo, new_page, shots, settings):
     leader.goto("/metrics/?from=2023-01-01&to=2023-12-31")
     shoot(leader, shots, "desktop-08-dashboard", wait="[data-chart=by_region] canvas")
 
+    # The domain pages: safety, hotline, petitions (with a petition's card) and mediation
+    desk.goto("/safety/?from=2023-01-01&to=2023-12-31")
+    shoot(desk, shots, "desktop-10-safety")
+    desk.goto("/hotline/figures/?from=2023-01-01&to=2023-12-31")
+    shoot(desk, shots, "desktop-11-hotline-figures")
+    desk.goto("/petitions/")
+    shoot(desk, shots, "desktop-12-petitions")
+    petitions = Case.objects.filter(case_type="petition").order_by("id")
+    petition = petitions.filter(status="closed").first() or petitions.first()
+    desk.goto(f"/cases/{petition.pk}/")
+    shoot(desk, shots, "desktop-13-petition", wait="[data-testid=petition-number]")
+    desk.goto("/mediation/figures/?from=2023-01-01&to=2023-12-31")
+    shoot(desk, shots, "desktop-14-mediation-figures")
+
     phone = new_page(phone=True)
     login(phone, "grid")
     shoot(phone, shots, "phone-01-desk")
@@ -93,3 +107,7 @@ def test_screenshots(demo, new_page, shots, settings):
     shoot(phone, shots, "phone-05-map", wait="[data-grid-map][data-loaded]", full=False)
     phone.goto("/metrics/?from=2023-01-01&to=2023-12-31")
     shoot(phone, shots, "phone-06-dashboard", wait="[data-chart=over_time] canvas")
+    dispute = mine.filter(case_type="dispute").order_by("id").first()
+    if dispute is not None:  # a dispute in the grid worker's grid, on the phone
+        phone.goto(f"/cases/{dispute.pk}/")
+        shoot(phone, shots, "phone-07-dispute", wait="[data-testid=dispute-kind]")
