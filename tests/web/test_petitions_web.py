@@ -235,6 +235,8 @@ def test_the_card_masks_petitioners_and_the_reveal_logs_the_access(t: Township) 
     client = login("dispatcher")
     html = client.get(f"/cases/{case.pk}/").content.decode()
     assert 'id="petition"' in html
+    assert "登记信访事项" in html  # the record's timeline line is labelled, not its action code
+    assert ">register_petition<" not in html
     assert "110***********002X" in html
     assert "138****8000" in html
     assert ZHANG not in html

@@ -20,6 +20,10 @@ SYSTEM_EVENTS = {
     "sla_breach": gettext_lazy("超期"),
     "due_recomputed": gettext_lazy("期限重算"),
     "attach": gettext_lazy("上传照片"),
+    # A domain's record written with its case, in the same transaction
+    "record_hazard": gettext_lazy("登记隐患信息"),
+    "register_petition": gettext_lazy("登记信访事项"),
+    "register_dispute": gettext_lazy("登记纠纷信息"),
 }
 
 
