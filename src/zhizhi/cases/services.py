@@ -31,6 +31,7 @@ from zhizhi.cases.models import (
     Status,
 )
 from zhizhi.cases.workflow import Action
+from zhizhi.core import inputs
 from zhizhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from zhizhi.core.personal import normalize_phone
 from zhizhi.territory.models import Region
@@ -70,13 +71,7 @@ class CreateResult:
     replayed: bool = False
 
 
-def _text(value: str, *, name: str, label: str, limit: int, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationFailed("missing_field", f"请填写{label}", field=name)
-    if len(value) > limit:
-        raise ValidationFailed("too_long", f"{label}不能超过 {limit} 个字符（当前 {len(value)}）", field=name)
-    return value
+_text = inputs.text
 
 
 def _resolve_region(data: CaseInput) -> Region:

@@ -14,6 +14,7 @@ from zhizhi.accounts.models import Department, Role, User
 from zhizhi.cases import reference
 from zhizhi.cases import services as case_services
 from zhizhi.cases.models import Case, Channel
+from zhizhi.core import inputs
 from zhizhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from zhizhi.core.personal import normalize_phone
 from zhizhi.hotline import queries
@@ -28,14 +29,7 @@ MAX_SUMMARY = 2000
 
 
 def _text(value: str, *, field: str, label: str, limit: int, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationFailed("missing_field", f"请填写{label}", field=field)
-    if len(value) > limit:
-        raise ValidationFailed(
-            "too_long", f"{label}不能超过 {limit} 个字符（当前 {len(value)}）", field=field
-        )
-    return value
+    return inputs.text(value, name=field, label=label, limit=limit, required=required)
 
 
 def _region(actor: User, code: str | None) -> Region | None:

@@ -20,7 +20,7 @@ from zhizhi.accounts.models import Role, User
 from zhizhi.cases import types
 from zhizhi.cases.models import Priority
 from zhizhi.cases.types import CaseType
-from zhizhi.core import calendar
+from zhizhi.core import calendar, inputs
 from zhizhi.core.errors import Conflict, ValidationFailed
 from zhizhi.mediation import clocks
 from zhizhi.mediation.models import (
@@ -69,25 +69,10 @@ def _agreement(case: Case) -> Agreement | None:
     return Agreement.objects.filter(pk=case.pk).first()
 
 
-def parse_date(value: Any, name: str) -> date:
-    if isinstance(value, datetime):
-        return calendar.local_date(value)
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationFailed("invalid_field", f"{name} 须为日期 YYYY-MM-DD", field=name) from None
+parse_date = inputs.day
 
 
-def _bool(value: Any, name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in {"true", "1", "yes", "on"}:
-        return True
-    if isinstance(value, str) and value.lower() in {"false", "0", "no", "off"}:
-        return False
-    raise ValidationFailed("invalid_field", f"{name} 须为 true 或 false", field=name)
+_bool = inputs.flag
 
 
 def _text(p: Payload, name: str, *, limit: int | None = None, label: str = "") -> str:

@@ -9,14 +9,14 @@ recorded in the event's data (`data["clock"]`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_noop
 
 from zhizhi.cases import types
 from zhizhi.cases.types import CaseType
-from zhizhi.core import calendar
+from zhizhi.core import calendar, inputs
 from zhizhi.core.errors import Conflict, ValidationFailed
 from zhizhi.petitions import clocks
 from zhizhi.petitions.models import Acceptance, Decision, Level, Opinion, Petition, Stage
@@ -45,25 +45,10 @@ def petition_of(case: Case) -> Petition:
     return petition
 
 
-def _date(value: Any, name: str) -> date:
-    if isinstance(value, datetime):
-        return calendar.local_date(value)
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationFailed("invalid_field", f"{name} 须为日期 YYYY-MM-DD", field=name) from None
+_date = inputs.day
 
 
-def _bool(value: Any, name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in {"true", "1", "yes", "on"}:
-        return True
-    if isinstance(value, str) and value.lower() in {"false", "0", "no", "off"}:
-        return False
-    raise ValidationFailed("invalid_field", f"{name} 须为 true 或 false", field=name)
+_bool = inputs.flag
 
 
 def _text(p: Payload, name: str) -> str:

@@ -22,7 +22,7 @@ from zhizhi.accounts import scope
 from zhizhi.accounts.models import Department, Role, User
 from zhizhi.cases import services as case_services
 from zhizhi.cases.models import Case, CaseEvent, Channel, Priority
-from zhizhi.core import calendar
+from zhizhi.core import calendar, inputs
 from zhizhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from zhizhi.core.identifiers import validate_ric
 from zhizhi.core.personal import normalize_phone
@@ -64,13 +64,7 @@ CHANNELS = {
 }
 
 
-def _text(value: Any, *, name: str, label: str, limit: int, required: bool = False) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise ValidationFailed("missing_field", f"请填写{label}", field=name)
-    if len(text) > limit:
-        raise ValidationFailed("too_long", f"{label}不能超过 {limit} 个字符（当前 {len(text)}）", field=name)
-    return text
+_text = inputs.text
 
 
 # --- Registration ----------------------------------------------------------------------------------

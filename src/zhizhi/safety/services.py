@@ -27,7 +27,7 @@ from zhizhi.accounts import scope
 from zhizhi.accounts.models import Department, Role, User
 from zhizhi.cases import services as case_services
 from zhizhi.cases.models import Case, CaseEvent, Category, Priority
-from zhizhi.core import calendar
+from zhizhi.core import calendar, inputs
 from zhizhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from zhizhi.core.personal import normalize_phone
 from zhizhi.safety import queries, uscc
@@ -101,13 +101,7 @@ def can_inspect_in(actor: User, region: Region) -> bool:
     return scope.can_create_in(actor, region, HAZARD)
 
 
-def _text(value: Any, *, name: str, label: str, limit: int, required: bool = False) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise ValidationFailed("missing_field", f"请填写{label}", field=name)
-    if len(text) > limit:
-        raise ValidationFailed("too_long", f"{label}不能超过 {limit} 个字符（当前 {len(text)}）", field=name)
-    return text
+_text = inputs.text
 
 
 def _choice(value: Any, choices: Any, *, name: str, label: str, blank: bool = False) -> str:
