@@ -5,56 +5,15 @@ masked in every list and left out of the forms (the workbench reveals it with an
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from zhizhi.core.admin_base import ReadOnly, ReadOnlyInline, StageClockAdmin
 from zhizhi.core.identifiers import mask_ric
 from zhizhi.core.personal import mask_name, mask_phone
 from zhizhi.mediation.models import Agreement, Dispute, FollowUp, MediationClock, Party, Session
 
-
-@admin.register(MediationClock)
-class MediationClockAdmin(admin.ModelAdmin):
-    list_display = ("stage", "policy", "target", "unit", "article")
-
-    @admin.display(description=_("时限"))
-    def target(self, obj: MediationClock) -> int:
-        return obj.policy.target
-
-    @admin.display(description=_("单位"))
-    def unit(self, obj: MediationClock) -> str:
-        return obj.policy.get_unit_display()
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # one row per stage, seeded
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+admin.site.register(MediationClock, StageClockAdmin)
 
 
 class SessionInline(ReadOnlyInline):
