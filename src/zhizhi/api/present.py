@@ -46,7 +46,8 @@ def summaries(ids: list[int]) -> list[dict[str, Any]]:
     """The summaries of these cases, in this order, masked: one query of plain rows (a list page
     of fifty would otherwise build some three hundred model instances)."""
     rows = {r["id"]: r for r in Case.objects.filter(pk__in=ids).values(*SUMMARY_ONLY)}
-    return [_summary(rows[pk]) for pk in ids]
+    now, open_states = timezone.now(), types.open_states()
+    return [_summary(rows[pk], now=now, open_states=open_states) for pk in ids]
 
 
 def _row(case: Case) -> dict[str, Any]:
@@ -62,7 +63,7 @@ def _row(case: Case) -> dict[str, Any]:
 
 
 def summary(case: Case, *, reveal: bool = False) -> dict[str, Any]:
-    return _summary(_row(case), reveal=reveal)
+    return _summary(_row(case), reveal=reveal, now=timezone.now(), open_states=types.open_states())
 
 
 def _ref_of(row: dict[str, Any], prefix: str) -> dict[str, str] | None:
@@ -70,9 +71,10 @@ def _ref_of(row: dict[str, Any], prefix: str) -> dict[str, str] | None:
     return {"code": code, "name": row[f"{prefix}__name"]} if code is not None else None
 
 
-def _summary(r: dict[str, Any], *, reveal: bool = False) -> dict[str, Any]:
-    now = timezone.now()
-    is_open = r["status"] in types.open_states()
+def _summary(
+    r: dict[str, Any], *, now: datetime, open_states: frozenset[str], reveal: bool = False
+) -> dict[str, Any]:
+    is_open = r["status"] in open_states
     return {
         "id": r["id"],
         "case_type": r["case_type"],
