@@ -55,7 +55,7 @@ class Block:
     codes: tuple[str, ...]
     page_url: str  # the domain's figures page (URL name)
     drill_url: str  # one figure's records (URL name, takes the code)
-    build: Callable[..., Any] = period_filter.FigureFilter.build
+    filter_type: Callable[..., Any] = period_filter.FigureFilter  # takes region=, start=, end=
     shown_to: Callable[[User], bool] = lambda user: True
 
 
@@ -80,7 +80,7 @@ BLOCKS = (
         ),
         "web:safety_figures",
         "web:safety_drill",
-        build=safety_figures.FigureFilter.build,
+        filter_type=safety_figures.FigureFilter,
     ),
     Block(
         "hotline",
@@ -124,10 +124,10 @@ BLOCKS = (
 )
 
 
-def _blocks(user: User, region: str | None, period: kpis.Period) -> list[dict[str, Any]]:
+def _blocks(user: User, region: Region | None, period: kpis.Period) -> list[dict[str, Any]]:
     query = urlencode(
         {
-            **({"region": region} if region else {}),
+            **({"region": region.code} if region else {}),
             "from": period.start.isoformat(),
             "to": period.end.isoformat(),
         }
@@ -136,7 +136,7 @@ def _blocks(user: User, region: str | None, period: kpis.Period) -> list[dict[st
     for block in BLOCKS:
         if not block.shown_to(user):
             continue
-        f = block.build(region=region, start=period.start, end=period.end)
+        f = block.filter_type(region=region, start=period.start, end=period.end)
         values = [block.figures.evaluate(code, f, user) for code in block.codes]
         out.append({"block": block, "values": values, "query": query})
     return out
@@ -233,7 +233,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for r in scope.visible_regions(user).filter(is_active=True, level__in=levels[:3]).order_by("path")
     ]
     ctx: dict[str, Any] = {
-        "blocks": _blocks(user, region_code, period),
+        "blocks": _blocks(user, region, period),
         "list_url": reverse("web:case_list"),
         "region": region,
         "region_options": region_options,
