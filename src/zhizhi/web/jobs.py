@@ -52,9 +52,12 @@ def start(kind: str, user: User, params: dict[str, Any], *, total: int = 0, file
     job = Job.objects.create(kind=kind, user=user, params=params, total=total, file_name=file_name)
     if getattr(settings, "ZHIZHI_JOBS_INLINE", False):
         run(job.pk)
+        job.refresh_from_db()
     else:
+        # Not read back: the thread owns the row from here (a read racing the thread's first write
+        # is "table is locked" on SQLite's shared-cache test database), and the caller shows the
+        # job's page, which polls it.
         threading.Thread(target=_in_thread, args=(job.pk,), name=f"job-{job.pk}", daemon=True).start()
-    job.refresh_from_db()
     return job
 
 
