@@ -143,3 +143,98 @@ def test_a_search_in_a_narrow_list_reads_its_count_and_page_in_one_query(
     assert not [q for q in narrow.captured_queries if "COUNT(" in q["sql"]]
     second = api.get("/cases", {"q": "漏水", "region": township.town.code, "page_size": 3, "page": 2}).json()
     assert ([c["id"] for c in second["results"]], second["next"]) == (expected[3:], None)
+
+
+@pytest.mark.parametrize(
+    ("text", "upper_cased"),
+    [("漏水", False), ("12号", False), ("burst", True), ("Ab漏", True), ("，", False)],
+)
+def test_text_without_cased_letters_is_compared_as_it_is(text: str, upper_cased: bool) -> None:
+    # The same rows either way (test above, "burst" finds "BURST"); UPPER() of every row's text is
+    # spent only where case can differ.
+    lookups = {lookup.split("__")[1] for lookup, _ in queries.search.text_q(text).children}  # type: ignore[misc]
+    assert lookups == ({"icontains"} if upper_cased else {"contains"})
+
+
+def _common(monkeypatch: pytest.MonkeyPatch, shares: dict[str, float]) -> None:
+    from zhizhi.cases import search
+
+    monkeypatch.setattr(search, "pair_shares", lambda: shares)  # as if PostgreSQL's statistics said so
+
+
+def test_the_list_counts_a_common_word_among_the_newest_cases(
+    cases: dict[str, int], township: Township, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.api.helpers import Api
+    from zhizhi.api import cases as api_cases
+
+    api = Api(township.users["dispatcher"])
+    monkeypatch.setattr(api_cases, "COUNT_LIMIT", 3)  # "漏水" is in 4 cases: more than the list counts
+    _common(monkeypatch, {"漏水": 0.5})
+    with CaptureQueriesContext(connection) as common:
+        body = api.get("/cases", {"q": "漏水"}).json()
+    expected = sorted((cases[k] for k in ("title", "description", "address", "apart")), reverse=True)
+    assert ([c["id"] for c in body["results"]], body["count"], body["count_exact"]) == (expected, 3, False)
+    counts = [q["sql"] for q in common.captured_queries if "COUNT(" in q["sql"]]
+    assert len(counts) == 1
+    assert "AS recent WHERE recent.hit" in counts[0]
+
+
+def test_a_common_word_rarer_than_its_estimate_is_counted_through_the_index(
+    cases: dict[str, int], township: Township, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.api.helpers import Api
+    from zhizhi.api import cases as api_cases
+    from zhizhi.cases import search
+
+    api = Api(township.users["dispatcher"])
+    monkeypatch.setattr(api_cases, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(search, "COMMON_WINDOW", 2)  # the newest two cases hold no match
+    _common(monkeypatch, {"漏水": 0.5})
+    with CaptureQueriesContext(connection) as captured:
+        body = api.get("/cases", {"q": "漏水"}).json()
+    expected = sorted((cases[k] for k in ("title", "description", "address", "apart")), reverse=True)
+    assert ([c["id"] for c in body["results"]], body["count"], body["count_exact"]) == (expected, 3, False)
+    counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"]]
+    assert len(counts) == 2  # the window's, then the whole list's
+    assert "recent" not in counts[1]
+    # A word below the share is not walked at all
+    _common(monkeypatch, {"漏水": search.COMMON_SHARE / 2})
+    with CaptureQueriesContext(connection) as rare:
+        body = api.get("/cases", {"q": "漏水"}).json()
+    assert [q["sql"] for q in rare.captured_queries if "recent" in q["sql"]] == []
+    assert (body["count"], body["count_exact"]) == (3, False)
+
+
+def test_count_recent_reads_no_further_than_its_window(cases: dict[str, int]) -> None:
+    from zhizhi.cases import search
+
+    every = Case.objects.all()
+    assert search.count_recent(every, "漏水", limit=10) == 4
+    assert search.count_recent(every, "漏水", limit=2) == 2
+    # newest first: "unrelated" and "latin" (created last) do not hold the word, "apart" and
+    # "address" do
+    assert search.count_recent(every, "漏水", limit=10, window=2) == 0
+    assert search.count_recent(every, "漏水", limit=10, window=3) == 1
+    assert search.count_recent(every, "漏水", limit=10, window=4) == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statistics of the pair index")
+def test_pair_shares_come_from_the_index_statistics(cases: dict[str, int]) -> None:
+    from zhizhi.cases import search
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE cases_case")
+    search.forget_stats()
+    try:
+        shares = search.pair_shares()
+    finally:
+        search.forget_stats()
+    # 6 cases: 漏水 in 4 of them ("门漏" in three, "东门" in four)
+    assert shares["漏水"] == pytest.approx(4 / 6, abs=0.01)
+    assert search.asked_pairs("东门漏水") == ["东门", "漏水"]
+    assert search.asked_pairs("Pipe") == ["pi", "pe"]

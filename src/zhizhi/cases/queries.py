@@ -34,6 +34,11 @@ class CaseFilter:
     q_narrow: bool = True
 
 
+def search_text(f: CaseFilter) -> str:
+    """The text `q` searches for: trimmed, at most 100 characters ("" for no search)."""
+    return (f.q or "").strip()[:100]
+
+
 def open_overdue_q(now: datetime) -> Q:
     """Open, the clock running (not paused), and past due — in any registered workflow."""
     return Q(status__in=sorted(types.running_states()), due_at__lt=now)
@@ -82,10 +87,10 @@ def apply(qs: QuerySet[Case], f: CaseFilter, *, now: datetime | None = None) -> 
         qs = qs.filter(received_at__lt=_local_day_start(f.received_to + timedelta(days=1)))
     if f.received_from and f.received_to and f.received_from > f.received_to:
         raise ValidationFailed("invalid_date_range", "开始日期不能晚于结束日期")
-    if f.q:
-        text = f.q.strip()[:100]
+    text = search_text(f)
+    if text:
         if text.isdigit():
-            by_number = Q(title__icontains=text) | Q(reporter_phone=text)
+            by_number = Q(title__contains=text) | Q(reporter_phone=text)
             qs = qs.filter(Q(pk=int(text)) | by_number if len(text) <= 18 else by_number)
         else:
             narrowing = search.narrowing(text) if f.q_narrow else None

@@ -11,9 +11,23 @@ rows that hold the pairs apart.
 
 from __future__ import annotations
 
+import threading
+import time
+from typing import Any
+
 from django.db import connection
-from django.db.models import BooleanField, F, Func, Q, TextField, Value
+from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast, Substr, Upper
+
+INDEX = "case_text_bigrams"  # migration cases 0003
+# A word held by at least this share of all cases is "common": a list of most cases meets a page —
+# and the 1,001 matches a list counts — within the newest 1,001 / share rows, which is cheaper than
+# reading its posting list (垃圾, in 11% of the cases: 107,000 entries, 45 ms at a million cases).
+COMMON_SHARE = 0.05
+# How many of the newest rows a count of a common word reads at most before it falls back to the
+# index: twice what the share promises, so that only a wrong estimate pays for both.
+COMMON_WINDOW = 40_000
+STATS_SECONDS = 600.0  # how long a process keeps the index statistics (ANALYZE refreshes them)
 
 
 class _Document(Func):
@@ -55,8 +69,89 @@ class _Matches(Func):
 
 
 def text_q(text: str) -> Q:
-    """Cases whose title, description or address contains `text` (case-insensitive)."""
-    return Q(title__icontains=text) | Q(description__icontains=text) | Q(address__icontains=text)
+    """Cases whose title, description or address contains `text` (case-insensitive).
+
+    Text with no cased letter (Chinese, digits) matches the same rows either way, so it is
+    compared as it is: PostgreSQL's `icontains` upper-cases every row's text first, which is three
+    quarters of a search's cost when it reads rows without the index (docs/benchmarks.md)."""
+    lookup = "icontains" if has_case(text) else "contains"
+    return (
+        Q(**{f"title__{lookup}": text})
+        | Q(**{f"description__{lookup}": text})
+        | Q(**{f"address__{lookup}": text})
+    )
+
+
+def has_case(text: str) -> bool:
+    """Does `text` hold a letter that has an upper or lower case (so that case-insensitivity matters)?"""
+    return text.upper() != text or text.lower() != text
+
+
+def asked_pairs(text: str) -> list[str]:
+    """The index terms a search for `text` asks for (as `_Pairs` builds them: the text upper-cased,
+    each pair lower-cased by the 'simple' configuration)."""
+    upper = text.upper()
+    return [upper[i - 1 : i + 1].lower() for i in pair_starts(len(text))]
+
+
+_stats: tuple[float, dict[str, float]] | None = None
+_stats_lock = threading.Lock()
+
+
+def pair_shares() -> dict[str, float]:
+    """The share of all cases holding each of the index's commonest terms: PostgreSQL's own statistics
+    of the pair index (`pg_stats.most_common_elems`, gathered by ANALYZE), read once per process
+    every STATS_SECONDS. Empty where there are none (other databases, a table never analysed)."""
+    global _stats
+    now = time.monotonic()
+    cached = _stats
+    if cached is not None and now - cached[0] < STATS_SECONDS:
+        return cached[1]
+    with _stats_lock:
+        shares: dict[str, float] = {}
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT u.term, u.share FROM pg_stats AS s, "
+                    "unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(term, share) "
+                    "WHERE s.tablename = %s AND u.term IS NOT NULL",
+                    [INDEX],
+                )
+                shares = {term: float(share) for term, share in cursor.fetchall()}
+        _stats = (now, shares)
+        return shares
+
+
+def forget_stats() -> None:
+    """Read the statistics again at the next search (tests; after ANALYZE)."""
+    global _stats
+    _stats = None
+
+
+def common(text: str) -> bool:
+    """Is `text` likely in at least COMMON_SHARE of all cases? Its rarest asked pair's share is an upper
+    bound of the text's own; a pair outside the statistics' commonest is taken as rare. An estimate
+    that only chooses a plan: `count_recent` checks it, and the answer never depends on it."""
+    if len(text) < 2:
+        return False
+    shares = pair_shares()  # none outside PostgreSQL
+    return min((shares.get(pair, 0.0) for pair in asked_pairs(text)), default=0.0) >= COMMON_SHARE
+
+
+def count_recent(qs: QuerySet[Any], text: str, *, limit: int, window: int | None = None) -> int:
+    """How many of the newest `window` (COMMON_WINDOW) rows of `qs` (newest first, as the lists order) contain `text`,
+    counting up to `limit`. It reads rows newest first and stops at the limit'th match, never past the
+    window: a common word's count costs the few thousand rows that hold its first `limit` matches."""
+    hit = ExpressionWrapper(text_q(text), output_field=BooleanField())
+    recent = qs.annotate(hit=hit).order_by("-received_at", "-id").values("hit")[: window or COMMON_WINDOW]
+    sql, params = recent.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM ({sql}) AS recent WHERE recent.hit LIMIT %s) AS hits",  # noqa: S608 - Django's own SQL
+            [*params, limit],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 def narrowing(text: str) -> _Matches | None:
