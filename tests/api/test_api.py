@@ -72,6 +72,11 @@ def test_create_returns_201_with_the_case(township: Township) -> None:
         ("create", "", "received", "grid_a1")
     ]
     assert written() == (1, 1, 0)
+    # The answer is the case as a read of it gives it, timeline and actions included
+    again = Api(township.users["grid_a1"]).get(f"/cases/{case.pk}", {"reveal": "true"}).json()
+    assert {k: v for k, v in out["case"].items() if k != "personal_data_revealed"} == {
+        k: v for k, v in again.items() if k != "personal_data_revealed"
+    }
 
 
 def test_create_replay_with_the_same_key_returns_the_same_case(township: Township) -> None:

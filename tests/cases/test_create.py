@@ -341,6 +341,22 @@ def test_same_key_and_body_returns_the_same_case(township: Township) -> None:
     assert before == (1, 1, 1)
 
 
+def test_a_replay_is_answered_even_where_a_new_request_would_now_be_refused(township: Township) -> None:
+    # Given a case registered with a key, and then the grid worker moved off that grid
+    user, data = township.users["grid_a1"], CaseInputFactory(title="井盖缺失")
+    first = services.create_case(actor=user, data=data, idempotency_key="k-1", now=T0)
+    user.regions.clear()
+    user._zz_region_paths = None  # type: ignore[attr-defined]
+    before = counts()
+    # When the request is retried with the same key, it answers with the same case
+    again = services.create_case(actor=user, data=data, idempotency_key="k-1", now=T0)
+    assert (again.case.pk, again.replayed, counts()) == (first.case.pk, True, before)
+    # and a new key is refused, writing nothing
+    with pytest.raises(DomainError) as exc:
+        services.create_case(actor=user, data=data, idempotency_key="k-2", now=T0)
+    assert (exc.value.code, counts()) == ("forbidden_region", before)
+
+
 def test_same_key_with_a_different_body_is_refused(township: Township) -> None:
     user = township.users["grid_a1"]
     services.create_case(actor=user, data=CaseInputFactory(title="井盖缺失"), idempotency_key="k-1", now=T0)

@@ -74,6 +74,32 @@ def test_no_query_and_one_cache_read_per_call_once_built(town, django_assert_num
     assert reads == [locate.VERSION_KEY] * 3
 
 
+def test_locate_answers_a_copy_of_the_indexed_row_without_a_query(town, django_assert_num_queries):
+    locate.locate_id(*IN_A0101)  # builds the index
+    with django_assert_num_queries(0):
+        first = locate.locate(*IN_A0101)
+        second = locate.locate(*IN_A0101)
+    assert first is not None
+    assert second is not None
+    assert (first.pk, first.code, first.path, first.name) == (
+        town.a0101.pk,
+        A0101,
+        town.a0101.path,
+        town.a0101.name,
+    )
+    first.name = "changed by a caller"
+    assert (second is not first, second.name, locate.locate(*IN_A0101).name) == (  # type: ignore[union-attr]
+        True,
+        town.a0101.name,
+        town.a0101.name,
+    )
+    # a renamed region is answered renamed (the save rebuilds the index)
+    region = Region.objects.get(code=A0101)
+    region.name = "新名称微网格"
+    region.save()
+    assert locate.locate(*IN_A0101).name == "新名称微网格"  # type: ignore[union-attr]
+
+
 def test_index_is_rebuilt_after_a_boundary_changes(town, django_assert_num_queries):
     assert code_at(TOWN_ONLY) == TOWN
     services.set_boundary(actor=None, region=town.vb, boundary=square(122.10, 29.70, 122.30, 29.80))

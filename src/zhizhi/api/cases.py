@@ -121,7 +121,9 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status:
         else set()
     )
     body = {
-        "case": present.detail(result.case, user, reveal=scope.can_view_personal(user, result.case)),
+        "case": present.detail(
+            result.case, user, reveal=scope.can_view_personal(user, result.case), events=result.events
+        ),
         "duplicates": [present.duplicate(c) for c in result.duplicates if c.pk in visible],
         "replayed": result.replayed,
     }

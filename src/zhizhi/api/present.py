@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -125,9 +126,15 @@ def event(e: CaseEvent) -> dict[str, Any]:
     }
 
 
-def detail(case: Case, user: User, *, reveal: bool = False) -> dict[str, Any]:
+def detail(
+    case: Case, user: User, *, reveal: bool = False, events: Sequence[CaseEvent] = ()
+) -> dict[str, Any]:
+    """A case with its timeline: `events` when the caller holds the whole of it (a case just
+    registered), otherwise read here."""
     out = summary(case, reveal=reveal)
-    events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id")
+    timeline: Iterable[CaseEvent] = events or (
+        CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id")
+    )
     out.update(
         description=case.description,
         lon=case.lon,
@@ -151,7 +158,7 @@ def detail(case: Case, user: User, *, reveal: bool = False) -> dict[str, Any]:
         sla_policy=case.sla_policy.name if case.sla_policy else None,
         sla_target=case.sla_target,
         sla_unit=case.sla_unit,
-        events=[event(e) for e in events],
+        events=[event(e) for e in timeline],
         actions=[
             {"name": a.name, "label": a.label, "required": list(a.required), "optional": list(a.optional)}
             for a in available_actions(user, case)

@@ -32,7 +32,7 @@ from zhizhi.cases.models import (
 )
 from zhizhi.cases.workflow import Action
 from zhizhi.core import inputs
-from zhizhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from zhizhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from zhizhi.core.personal import normalize_phone
 from zhizhi.territory.models import Region
 
@@ -69,6 +69,9 @@ class CreateResult:
     case: Case
     duplicates: list[Case]
     replayed: bool = False
+    # A new case's whole timeline (its `create` event), so that an answer need not read it back;
+    # empty for a replay, whose case may have moved on since.
+    events: tuple[CaseEvent, ...] = ()
 
 
 _text = inputs.text
@@ -147,13 +150,17 @@ def create_case(
 ) -> CreateResult:
     now = now or timezone.now()
     fingerprint = data.fingerprint() if idempotency_key else ""
-    if idempotency_key:
-        if len(idempotency_key) > 200:
-            raise ValidationFailed("invalid_idempotency_key", "Idempotency-Key 不能超过 200 个字符")
-        replay = _replay(actor, idempotency_key, fingerprint)
+    if idempotency_key and len(idempotency_key) > 200:
+        raise ValidationFailed("invalid_idempotency_key", "Idempotency-Key 不能超过 200 个字符")
+    # A key is looked up only when its row already exists (the unique constraint says so below) or
+    # the request is refused: a retry is rare, and a first request saves the lookup.
+    try:
+        v = _validate(data, actor)
+    except DomainError:
+        replay = _replay(actor, idempotency_key, fingerprint) if idempotency_key else None
         if replay is not None:
             return replay
-    v = _validate(data, actor)
+        raise
     clock = sla.choose_clock(
         case_type=v["case_type"].code,
         category=v["category"],
@@ -182,7 +189,7 @@ def create_case(
                 priority=data.priority,
             )
             case.save(force_insert=True)
-            _event(
+            created = _event(
                 case,
                 "create",
                 actor=actor,
@@ -195,13 +202,14 @@ def create_case(
                     user=actor, key=idempotency_key, body_hash=fingerprint, case=case
                 )
     except IntegrityError:
-        # A concurrent request with the same key won the race: answer as a replay.
+        # The key is taken, by an earlier request or a concurrent one that won the race: the whole
+        # transaction is undone, and the request is answered as a replay.
         if idempotency_key:
             replay = _replay(actor, idempotency_key, fingerprint)
             if replay is not None:
                 return replay
         raise
-    return CreateResult(case=case, duplicates=find_duplicates(case))
+    return CreateResult(case=case, duplicates=find_duplicates(case), events=(created,))
 
 
 def received_case(*, actor: User, region: Region, clock: sla.Clock, now: datetime, **fields: Any) -> Case:

@@ -20,6 +20,7 @@ points from Chinese web maps are GCJ-02 or BD-09 and must be converted by the ca
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
@@ -122,6 +123,9 @@ class _Index:
     tree: shapely.STRtree | None
     by_path: dict[str, int] = field(default_factory=dict)
     by_id: dict[int, int] = field(default_factory=dict)
+    # The indexed regions' rows (without their boundaries), read with the index: rebuilt with it
+    # whenever a region changes, so a located region costs no query.
+    regions: dict[int, Region] = field(default_factory=dict)
 
 
 _index: _Index | None = None
@@ -198,6 +202,7 @@ def _build(version: str) -> _Index:
         tree=tree,
         by_path={p: i for i, p in enumerate(paths)},
         by_id={pk: i for i, pk in enumerate(ids)},
+        regions=Region.objects.defer("boundary").in_bulk(ids) if ids else {},
     )
 
 
@@ -253,9 +258,15 @@ def locate_id(lon: float, lat: float) -> int | None:
 
 
 def locate(lon: float, lat: float) -> Region | None:
-    """Like `locate_id`, returning the `Region` (one query)."""
-    pk = locate_id(lon, lat)
-    return None if pk is None else Region.objects.defer("boundary").filter(pk=pk).first()
+    """Like `locate_id`, returning the `Region` (without its boundary): a copy of the index's own
+    row, so no query either."""
+    idx = _get_index()
+    best = _best(idx, _hits(idx, lon, lat))
+    if best is None:
+        return None
+    pk = int(idx.ids[best])
+    found = idx.regions.get(pk)
+    return copy.copy(found) if found is not None else Region.objects.defer("boundary").filter(pk=pk).first()
 
 
 def locate_many(points: Sequence[tuple[float, float]] | np.ndarray) -> list[int | None]:
