@@ -32,7 +32,8 @@ Work is split into blocks of BLOCK_DAYS days, each drawn from its own random str
 does not depend on how many processes draw it). Case ids are assigned here, event ids by the
 database. By default everything happens in the caller's transaction; `bulk=True` is the
 PostgreSQL loading mode of `pg_restore`: secondary indexes and foreign keys dropped, parallel
-COPY, then recreated exactly as they were (and the keys validated). `ANALYZE` runs at the end.
+COPY, then recreated exactly as they were (and the keys validated). `VACUUM (ANALYZE)` runs at
+the end (ANALYZE inside a transaction).
 """
 
 from __future__ import annotations
@@ -776,11 +777,16 @@ def _next_id(model: type[Any]) -> int:
 
 
 def analyze() -> float:
+    """Statistics for the planner, and on PostgreSQL the visibility map too (VACUUM): a table that
+    has been in use for a while is vacuumed by autovacuum, and index-only scans (the open + overdue
+    lists, docs/benchmarks.md) read the table for every row of a page never vacuumed. Outside a
+    transaction only (VACUUM cannot run in one): inside, it falls back to ANALYZE."""
     started = time.monotonic()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(Case._meta.db_table)}")
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(CaseEvent._meta.db_table)}")
+            verb = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+            cursor.execute(f"{verb} {connection.ops.quote_name(Case._meta.db_table)}")
+            cursor.execute(f"{verb} {connection.ops.quote_name(CaseEvent._meta.db_table)}")
         else:
             cursor.execute("ANALYZE")
     return time.monotonic() - started

@@ -467,6 +467,33 @@ def test_a_list_page_reads_a_fixed_number_of_queries(township: Township) -> None
     assert len(many.captured_queries) == len(one.captured_queries)
 
 
+def test_list_labels_are_the_detail_s_and_follow_renames(township: Township, listed: dict[str, Case]) -> None:
+    # A list names its cases' category, nature and department from the reference snapshot, not a join
+    api = Api(township.users["dispatcher"])
+    c3 = Case.objects.select_related("category", "department").get(pk=listed["c3"].pk)
+    labels = ("category", "nature", "department", "region", "assignee")
+
+    def listed_row() -> dict[str, Any]:
+        return next(r for r in api.get("/cases").json()["results"] if r["id"] == c3.pk)
+
+    detail = api.get(f"/cases/{c3.pk}").json()
+    assert {k: listed_row()[k] for k in labels} == {k: detail[k] for k in labels}
+    assert listed_row()["department"] == {"code": "emergency", "name": c3.department.name}  # type: ignore[union-attr]
+    # Renamed, and the category retired: the list says so at once
+    department, category = c3.department, c3.category
+    department.name = "应急管理办公室（改）"  # type: ignore[union-attr]
+    department.save()  # type: ignore[union-attr]
+    category.name, category.is_active = "火情（停用）", False
+    category.save()
+    row = listed_row()
+    assert (row["department"]["name"], row["category"]["code"], row["category"]["name"]) == (
+        "应急管理办公室（改）",
+        "fire_incident",
+        "火情（停用）",
+    )
+    assert {k: row[k] for k in labels} == {k: api.get(f"/cases/{c3.pk}").json()[k] for k in labels}
+
+
 # --- Detail ----------------------------------------------------------------------------------------
 
 

@@ -9,9 +9,9 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from zhizhi.accounts.models import User
-from zhizhi.cases import types
-from zhizhi.cases.models import Case, CaseEvent, Status
+from zhizhi.accounts.models import Department, User
+from zhizhi.cases import reference, types
+from zhizhi.cases.models import Case, CaseEvent, Category, RequestNature, Status
 from zhizhi.cases.services import available_actions
 from zhizhi.core.personal import mask_address, mask_name, mask_phone
 
@@ -43,12 +43,50 @@ def _ref(obj: Any) -> dict[str, str] | None:
     return {"code": obj.code, "name": obj.name} if obj is not None else None
 
 
+# What a list page reads from the database; the category, nature and department labels come from
+# the reference snapshot by id. Planning the seven-table join took 3.5 ms of the 5 ms a page's rows
+# cost at a million cases; with the region and the assignee only, the query takes 1.4 ms.
+SUMMARY_READ = (
+    *(name for name in SUMMARY_ONLY if not name.startswith(("category__", "nature__", "department__"))),
+    *("category_id", "nature_id", "department_id"),
+)
+
+
 def summaries(ids: list[int]) -> list[dict[str, Any]]:
     """The summaries of these cases, in this order, masked: one query of plain rows (a list page
     of fifty would otherwise build some three hundred model instances)."""
-    rows = {r["id"]: r for r in Case.objects.filter(pk__in=ids).values(*SUMMARY_ONLY)}
+    rows = {r["id"]: r for r in Case.objects.filter(pk__in=ids).values(*SUMMARY_READ)}
+    _label(rows.values())
     now, open_states = timezone.now(), types.open_states()
     return [_summary(rows[pk], now=now, open_states=open_states) for pk in ids]
+
+
+def _label(rows: Iterable[dict[str, Any]]) -> None:
+    """Fill in the rows' category (and its parent), nature and department codes and names."""
+    snap = reference.snapshot()
+    rows = list(rows)
+    categories, natures, departments = snap.category_ids, snap.nature_ids, snap.department_ids
+    missing = {r["category_id"] for r in rows} - categories.keys()
+    if missing:  # added since the snapshot, by a writer that sent no signal: read them now
+        categories = {**categories, **Category.objects.select_related("parent").in_bulk(missing)}
+    missing = {r["nature_id"] for r in rows if r["nature_id"] is not None} - natures.keys()
+    if missing:
+        natures = {**natures, **RequestNature.objects.in_bulk(missing)}
+    missing = {r["department_id"] for r in rows if r["department_id"] is not None} - departments.keys()
+    if missing:
+        departments = {**departments, **Department.objects.in_bulk(missing)}
+    for r in rows:
+        category = categories[r["category_id"]]
+        parent = category.parent
+        nature = natures.get(r["nature_id"]) if r["nature_id"] is not None else None
+        department = departments.get(r["department_id"]) if r["department_id"] is not None else None
+        r["category__code"], r["category__name"] = category.code, category.name
+        r["category__parent__code"] = parent.code if parent is not None else None
+        r["category__parent__name"] = parent.name if parent is not None else None
+        r["nature__code"] = nature.code if nature is not None else None
+        r["nature__name"] = nature.name if nature is not None else None
+        r["department__code"] = department.code if department is not None else None
+        r["department__name"] = department.name if department is not None else None
 
 
 def _row(case: Case) -> dict[str, Any]:

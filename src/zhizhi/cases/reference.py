@@ -1,4 +1,5 @@
-"""Reference data that every intake reads: categories, request natures and SLA policies.
+"""Reference data that every intake reads: categories, request natures and SLA policies; and the
+labels every list shows (category, nature and department names, by id).
 
 These tables change a few times a year (an admin edits a policy) while a create reads all three on
 every call; at hundreds of creates a second the three lookups were a third of a create's time
@@ -32,6 +33,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from zhizhi.accounts.models import Department
 from zhizhi.cases.models import Category, RequestNature, SlaPolicy
 
 logger = logging.getLogger(__name__)
@@ -47,6 +49,11 @@ class Snapshot:
     categories: dict[str, Category]  # active ones, by code, with `parent` loaded
     natures: dict[str, RequestNature]
     policies: dict[str, list[SlaPolicy]] = field(default_factory=dict)  # active, by case type, by id
+    # Every row, active or not, by id: what a case list shows of its cases' references (a join
+    # of five tables costs more to plan than to run: docs/benchmarks.md).
+    category_ids: dict[int, Category] = field(default_factory=dict)  # with `parent` loaded
+    nature_ids: dict[int, RequestNature] = field(default_factory=dict)
+    department_ids: dict[int, Department] = field(default_factory=dict)
 
 
 _snapshot: Snapshot | None = None
@@ -61,7 +68,7 @@ def _bump() -> None:
 
 
 def changed() -> None:
-    """Mark categories, natures or SLA policies as changed (this connection at once, all on commit)."""
+    """Mark categories, natures, SLA policies or departments as changed (this connection at once, all on commit)."""
     global _snapshot
     _snapshot = None
     _bump()
@@ -90,12 +97,17 @@ def _build(version: str) -> Snapshot:
     policies: dict[str, list[SlaPolicy]] = {}
     for policy in SlaPolicy.objects.filter(is_active=True).order_by("id"):
         policies.setdefault(policy.case_type, []).append(policy)
+    every_category = list(Category.objects.select_related("parent"))
+    natures = list(RequestNature.objects.all())
     return Snapshot(
         version=version,
         built_at=time.monotonic(),
-        categories={c.code: c for c in Category.objects.select_related("parent").filter(is_active=True)},
-        natures={n.code: n for n in RequestNature.objects.all()},
+        categories={c.code: c for c in every_category if c.is_active},
+        natures={n.code: n for n in natures},
         policies=policies,
+        category_ids={c.pk: c for c in every_category},
+        nature_ids={n.pk: n for n in natures},
+        department_ids={d.pk: d for d in Department.objects.all()},
     )
 
 
@@ -131,6 +143,6 @@ def _on_write(sender: Any, **kwargs: Any) -> None:
     changed()
 
 
-for _model in (Category, RequestNature, SlaPolicy):
+for _model in (Category, RequestNature, SlaPolicy, Department):
     post_save.connect(_on_write, sender=_model, dispatch_uid=f"reference_{_model.__name__}_saved")
     post_delete.connect(_on_write, sender=_model, dispatch_uid=f"reference_{_model.__name__}_deleted")
