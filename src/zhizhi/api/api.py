@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from zhizhi.api.auth import AUTH
+from zhizhi.api.render import OrjsonRenderer
 from zhizhi.core.errors import DomainError
 
 api = NinjaAPI(
@@ -18,6 +19,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    renderer=OrjsonRenderer(),
 )
 
 

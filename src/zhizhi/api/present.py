@@ -35,8 +35,9 @@ def with_related(qs: QuerySet[Case]) -> QuerySet[Case]:
 
 
 def _t(value: datetime | None) -> datetime | None:
-    """Every time the API returns is in Asia/Shanghai (+08:00), however it was read."""
-    return timezone.localtime(value) if value is not None else None
+    """Every time the API returns is in Asia/Shanghai (+08:00; settings.TIME_ZONE, which no request
+    changes), however it was read."""
+    return value.astimezone(timezone.get_default_timezone()) if value is not None else None
 
 
 def _ref(obj: Any) -> dict[str, str] | None:
