@@ -41,3 +41,16 @@ def test_an_open_overdue_list_can_be_read_from_the_status_due_index_alone(
         read = set(re.findall(r'"cases_case"\."(\w+)"', sql))
         assert read - held == set(), sql
         assert {"status", "due_at", "region_path"} <= read
+
+
+@pytest.mark.django_db
+def test_the_pair_index_keeps_statistics_for_rarer_pairs() -> None:
+    from zhizhi.cases import search
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.attstattarget FROM pg_attribute AS a JOIN pg_class AS c ON c.oid = a.attrelid "
+            "WHERE c.relname = %s AND a.attnum = 1",
+            [search.INDEX],
+        )
+        assert cursor.fetchone() == (400,)
