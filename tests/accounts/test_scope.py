@@ -74,6 +74,20 @@ def test_list_shows_exactly_the_cases_in_scope(township: Township, cases: dict[s
 
 
 @pytest.mark.parametrize("user", USERS)
+def test_the_in_memory_check_agrees_with_the_query(
+    township: Township, cases: dict[str, Case], user: str
+) -> None:
+    # scope.can_see_case (for rows already loaded, e.g. duplicate suggestions) and scope.cases_q
+    # (for queries) are two writings of one rule
+    from zhizhi.accounts import scope
+
+    u = township.users[user]
+    in_query = {c.pk for c in scope.visible_cases(u)}
+    in_memory = {c.pk for c in Case.objects.all() if scope.can_see_case(u, c)}
+    assert in_memory == in_query == {cases[code].pk for code in VISIBLE[user]}
+
+
+@pytest.mark.parametrize("user", USERS)
 def test_detail_is_404_outside_scope_and_200_inside(
     township: Township, cases: dict[str, Case], user: str
 ) -> None:

@@ -111,20 +111,11 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status:
         actor=user, data=services.CaseInput(**payload.model_dump()), idempotency_key=key
     )
     # Suggest only cases the user may see: the others' existence must not leak (as on /duplicates).
-    visible = (
-        set(
-            scope.visible_cases(user)
-            .filter(pk__in=[c.pk for c in result.duplicates])
-            .values_list("pk", flat=True)
-        )
-        if result.duplicates
-        else set()
-    )
     body = {
         "case": present.detail(
             result.case, user, reveal=scope.can_view_personal(user, result.case), events=result.events
         ),
-        "duplicates": [present.duplicate(c) for c in result.duplicates if c.pk in visible],
+        "duplicates": [present.duplicate(c) for c in result.duplicates if scope.can_see_case(user, c)],
         "replayed": result.replayed,
     }
     return Status(200 if result.replayed else 201, body)
@@ -224,13 +215,9 @@ def get_case(request: HttpRequest, case_id: int, reveal: bool = False, reason: s
     "/{case_id}/duplicates", response={200: list[DuplicateOut], **ERRORS}, summary="Possible duplicates"
 )
 def get_duplicates(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
-    case = scope.get_case(_user(request), case_id)
-    visible = set(
-        scope.visible_cases(_user(request))
-        .filter(pk__in=[c.pk for c in services.find_duplicates(case)])
-        .values_list("pk", flat=True)
-    )
-    return [present.duplicate(c) for c in services.find_duplicates(case) if c.pk in visible]
+    user = _user(request)
+    case = scope.get_case(user, case_id)
+    return [present.duplicate(c) for c in services.find_duplicates(case) if scope.can_see_case(user, c)]
 
 
 def _action_payload(request: HttpRequest, payload: ActionIn) -> dict[str, Any]:
