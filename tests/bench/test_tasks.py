@@ -1,0 +1,31 @@
+"""The benchmark tasks leave the shared list database as they found it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import tasks
+from tests.cases.factories import CaseInputFactory
+from tests.township import Township
+from zhizhi.cases import services
+from zhizhi.cases.models import Case, CaseEvent, IdempotencyKey
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_cases_a_benchmark_registered_are_discarded_with_their_events_and_keys(
+    township: Township,
+) -> None:
+    user = township.users["grid_a1"]
+    kept = services.create_case(actor=user, data=CaseInputFactory(title="原有"), idempotency_key="k-0").case
+    top = tasks._top_case_id()
+    for i in range(2):
+        services.create_case(
+            actor=user, data=CaseInputFactory(title=f"压测{i}"), idempotency_key=f"k-{i + 1}"
+        )
+    assert (Case.objects.count(), CaseEvent.objects.count(), IdempotencyKey.objects.count()) == (3, 3, 3)
+    assert tasks._discard_cases_after(top) == 2
+    assert list(Case.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert list(CaseEvent.objects.values_list("case_id", flat=True)) == [kept.pk]
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["k-0"]
+    assert (top, tasks._discard_cases_after(top)) == (kept.pk, 0)
