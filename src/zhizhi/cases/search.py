@@ -128,6 +128,12 @@ def forget_stats() -> None:
     _stats = None
 
 
+def use_stats(shares: dict[str, float]) -> None:
+    """Take these shares as the statistics for STATS_SECONDS (tests)."""
+    global _stats
+    _stats = (time.monotonic(), dict(shares))
+
+
 def common(text: str) -> bool:
     """Is `text` likely in at least COMMON_SHARE of all cases? Its rarest asked pair's share is an upper
     bound of the text's own; a pair outside the statistics' commonest is taken as rare. An estimate
