@@ -127,3 +127,26 @@ def test_kpi_definitions_use_known_filters():
         assert kpi.label
         assert kpi.definition
         assert set(kpi.numerator) <= kpis.FILTER_FIELDS
+
+
+def test_the_breakdown_by_area_counts_each_child_s_whole_subtree_and_nothing_at_the_parent(world: World):
+    # Each village's bucket is the count of the list it links to (its whole subtree); a case
+    # registered on the town itself belongs to no village
+    from zhizhi.metrics import breakdowns
+    from zhizhi.metrics.kpis import Period
+    from zhizhi.territory.models import Region
+
+    town = Region.objects.get(parent=None)
+    on_town = Case.objects.order_by("pk").first()
+    assert on_town is not None
+    Case.objects.filter(pk=on_town.pk).update(region=town, region_path=town.path)
+    period = Period(date(2024, 1, 1), date(2024, 12, 31))
+    every = Case.objects.all()
+    got = breakdowns.intake_by_subregion(every, region=town, period=period)
+    assert [b.key for b in got] == list(
+        Region.objects.filter(parent=town, is_active=True).order_by("code").values_list("code", flat=True)
+    )
+    assert [b.count for b in got] == [breakdowns._base(every, b.key, period).count() for b in got]
+    in_town = breakdowns._base(every, town.code, period)
+    assert in_town.filter(pk=on_town.pk).exists()
+    assert sum(b.count for b in got) == in_town.count() - 1 > 0

@@ -7,7 +7,7 @@ import calendar as pycal
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -116,14 +116,21 @@ def intake_by_subregion(qs: QuerySet[Case], *, region: Region, period: Period) -
     if not children:
         return []
     base = _base(qs, region.code, period)
-    agg = base.aggregate(
-        **{f"r{c.pk}": Count("id", filter=Q(region_path__startswith=c.path)) for c in children}
-    )
+    # One pass grouped by the cases' own region paths (a few hundred groups), summed per child in
+    # Python: a `COUNT … FILTER (WHERE region_path LIKE …)` per child tested every row once per child
+    # (0.5–1 s at a million cases).
+    counts = dict.fromkeys((c.path for c in children), 0)
+    depth = len(region.path)
+    for path, n in base.order_by().values_list("region_path").annotate(n=Count("id")):
+        end = path.find("/", depth)
+        child = path[: end + 1] if end >= 0 else None
+        if child in counts:
+            counts[child] += n
     return [
         Bucket(
             key=c.code,
             label=c.name,
-            count=agg[f"r{c.pk}"],
+            count=counts[c.path],
             query=encode(case_filter({}, region=c.code, period=period)),
         )
         for c in children
