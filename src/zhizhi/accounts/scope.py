@@ -7,6 +7,7 @@ outside a user's scope is reported as not found, so that its existence does not 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
@@ -169,6 +170,12 @@ def can_see_case(user: User, case: Case) -> bool:
         or case.assignee_id == user.pk
         or case.created_by_id == user.pk
     )
+
+
+def seen_among(user: User, cases: Iterable[Case]) -> list[Case]:
+    """Those of these loaded cases the user may see, in order (duplicate suggestions: the others'
+    existence must not leak), without a query."""
+    return [case for case in cases if can_see_case(user, case)]
 
 
 def get_case(user: User, pk: int, *, for_update: bool = False) -> Case:

@@ -115,7 +115,7 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status:
         "case": present.detail(
             result.case, user, reveal=scope.can_view_personal(user, result.case), events=result.events
         ),
-        "duplicates": [present.duplicate(c) for c in result.duplicates if scope.can_see_case(user, c)],
+        "duplicates": [present.duplicate(c) for c in scope.seen_among(user, result.duplicates)],
         "replayed": result.replayed,
     }
     return Status(200 if result.replayed else 201, body)
@@ -217,7 +217,7 @@ def get_case(request: HttpRequest, case_id: int, reveal: bool = False, reason: s
 def get_duplicates(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
     user = _user(request)
     case = scope.get_case(user, case_id)
-    return [present.duplicate(c) for c in services.find_duplicates(case) if scope.can_see_case(user, c)]
+    return [present.duplicate(c) for c in scope.seen_among(user, services.find_duplicates(case))]
 
 
 def _action_payload(request: HttpRequest, payload: ActionIn) -> dict[str, Any]:

@@ -186,10 +186,7 @@ def _detail_context(
         else:
             forms.append(ActionForm(action=a, case=case))
     events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id"))
-    dups = services.find_duplicates(case)
-    visible_dups = set(
-        scope.visible_cases(user).filter(pk__in=[c.pk for c in dups]).values_list("pk", flat=True)
-    )
+    dups = scope.seen_among(user, services.find_duplicates(case))
     can_merge = any(a.name == "merge" for a in actions)
     merged_children = list(scope.visible_cases(user).filter(parent=case).only("id", "title", "status"))
     return {
@@ -200,7 +197,7 @@ def _detail_context(
         "breadcrumb": list(territory.ancestors(case.region, include_self=True)),
         "action_forms": forms,
         "timeline": present.timeline(case, events),
-        "duplicates": [d for d in dups if d.pk in visible_dups],
+        "duplicates": dups,
         "can_merge": can_merge,
         "merged_children": merged_children,
         "revealed": revealed,

@@ -153,7 +153,7 @@ def _created(request: HttpRequest, result: services.CreateResult) -> HttpRespons
     case = result.case
     messages.success(request, _("已登记工单 #%(id)s") % {"id": case.pk})
     user = user_of(request)
-    visible = scope.visible_cases(user).filter(pk__in=[c.pk for c in result.duplicates]).count()
+    visible = len(scope.seen_among(user, result.duplicates))
     if visible:
         messages.warning(request, _("附近 7 天内有 %(n)s 件同类工单，请核对是否重复") % {"n": visible})
     return redirect(reverse("web:case_detail", args=[case.pk]))
