@@ -108,6 +108,9 @@ def pair_shares() -> dict[str, float]:
     if cached is not None and now - cached[0] < STATS_SECONDS:
         return cached[1]
     with _stats_lock:
+        cached = _stats  # another thread may have read them while this one waited
+        if cached is not None and now - cached[0] < STATS_SECONDS:
+            return cached[1]
         shares: dict[str, float] = {}
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

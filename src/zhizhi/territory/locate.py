@@ -249,22 +249,24 @@ def _hits(idx: _Index, lon: float, lat: float) -> np.ndarray:
     return np.asarray(idx.tree.query(shapely.Point(float(lon), float(lat)), predicate="intersects"))
 
 
+def _locate(idx: _Index, lon: float, lat: float) -> int | None:
+    best = _best(idx, _hits(idx, lon, lat))
+    return None if best is None else int(idx.ids[best])
+
+
 def locate_id(lon: float, lat: float) -> int | None:
     """The id of the deepest active region whose boundary covers (lon, lat); no database query
     unless the territory changed."""
-    idx = _get_index()
-    best = _best(idx, _hits(idx, lon, lat))
-    return None if best is None else int(idx.ids[best])
+    return _locate(_get_index(), lon, lat)
 
 
 def locate(lon: float, lat: float) -> Region | None:
     """Like `locate_id`, returning the `Region` (without its boundary): a copy of the index's own
     row, so no query either."""
     idx = _get_index()
-    best = _best(idx, _hits(idx, lon, lat))
-    if best is None:
+    pk = _locate(idx, lon, lat)
+    if pk is None:
         return None
-    pk = int(idx.ids[best])
     found = idx.regions.get(pk)
     return copy.copy(found) if found is not None else Region.objects.defer("boundary").filter(pk=pk).first()
 
