@@ -330,7 +330,9 @@ class Runner:
                     _ratio(lat, bare, "p95"),
                     "< 50 ms" if c.get("target_p95_ms") else "—",
                     c["pass"],
-                    note=f"count {c.get('count')}" + ("+" if c.get("count_exact") is False else ""),
+                    note=f"count {c['count']}" + ("+" if c.get("count_exact") is False else "")
+                    if "count" in c
+                    else f"{c.get('queries')} queries",
                 )
             )
         self.save("lists", {"cases": cases, "requests": requests}, r, rows)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -84,6 +85,15 @@ def _user(username: str, role: str) -> User:
 
 def _token(user: User) -> str:
     return ApiToken.issue(user, f"bench {uuid.uuid4().hex[:8]}")[1]
+
+
+def _session(user: User) -> str:
+    """A logged-in session key for `user`, for requesting web pages over HTTP."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
 def _server_env() -> dict[str, str]:
@@ -290,6 +300,9 @@ OPEN_WORK = "dispatched,accepted,in_progress"
 # Reported, not held to the target: offset paging reads and skips every row before the page (a
 # client going deep follows `next` instead, which the cursor case measures).
 UNTARGETED = "(offset)"  # the suffix of such cases' names
+# Web pages measured beside the lists, reported without a target: a town leader opens the dashboard
+# every day, and its figures count the whole year's cases (docs/benchmarks.md, fix 23).
+PAGES = [("leader: dashboard /metrics/ (this year)", "leader", "/metrics/")]
 
 
 def list_cases(p: dict[str, Any]) -> list[tuple[str, str, Callable[[int], dict[str, Any]]]]:
@@ -336,11 +349,17 @@ def lists(p: dict[str, Any]) -> dict[str, Any]:
 
     requests_each = int(p.get("requests", 60))
     target_ms = float(p.get("target_p95_ms", 50))
-    roles = {"dispatcher": Role.DISPATCHER, "grid": Role.GRID_WORKER, "handler": Role.HANDLER}
+    roles = {
+        "dispatcher": Role.DISPATCHER,
+        "grid": Role.GRID_WORKER,
+        "handler": Role.HANDLER,
+        "leader": Role.LEADER,
+    }
     users = {name: _user(name, role) for name, role in roles.items()}
     tokens = {name: _token(u) for name, u in users.items()}
     cases = list_cases(p)
     results: list[dict[str, Any]] = []
+    pages: list[dict[str, Any]] = []
     total = Case.objects.count()
     open_total = Case.objects.filter(status__in=OPEN_STATUSES).count()
     with load.gunicorn(_server_env(), workers=2, log=p.get("log")) as server:
@@ -384,6 +403,19 @@ def lists(p: dict[str, Any]) -> dict[str, Any]:
                 }
             )
 
+        sessions = {who: _session(users[who]) for _name, who, _path in PAGES}
+        for name, who, path in PAGES:
+
+            def page(client: int, i: int, path: str = path, who: str = who) -> Request:
+                return Request("GET", path, {"Cookie": f"{settings.SESSION_COOKIE_NAME}={sessions[who]}"})
+
+            load.load(server, page, clients=1, count=3)
+            s = load.load(server, page, clients=1, count=max(10, requests_each // 3)).summary(ok=(200,))
+            pages.append(
+                {"name": name, "user": users[who].username, "role": users[who].role, "path": path, **s}
+            )
+            pages[-1].update({"target_p95_ms": None, "pass": None})
+
     # In-process: the same requests through the same view, their queries, and the slowest's plan.
     client = Client(HTTP_HOST="localhost")
     for row, (_name, who, params) in zip(results, cases, strict=True):
@@ -395,7 +427,17 @@ def lists(p: dict[str, Any]) -> dict[str, Any]:
         slowest = max(timed, default=(0.0, ""))
         row["slowest_sql"] = slowest[1]
         row["slowest_plan"] = _explain(slowest[1]) if slowest[1] else ""
-    worst = max(results, key=lambda r: r["latency_ms"].get("p95", 0))
+    for row, (_name, who, path) in zip(pages, PAGES, strict=True):
+        client.force_login(users[who])
+        with CaptureQueriesContext(connection) as captured:
+            client.get(path)
+        timed = sorted(((float(q["time"]) * 1000, q["sql"]) for q in captured.captured_queries), reverse=True)
+        row["queries"] = len(timed)
+        row["slowest_queries"] = [{"ms": round(ms, 2), "sql": sql[:300]} for ms, sql in timed[:8]]
+    results += pages
+    worst = max(
+        (r for r in results if r["target_p95_ms"] is not None), key=lambda r: r["latency_ms"].get("p95", 0)
+    )
     return {
         "vendor": connection.vendor,
         "params": {"requests_each": requests_each, "cases_in_db": total, "open_in_db": open_total},

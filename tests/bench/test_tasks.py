@@ -29,3 +29,20 @@ def test_the_cases_a_benchmark_registered_are_discarded_with_their_events_and_ke
     assert list(CaseEvent.objects.values_list("case_id", flat=True)) == [kept.pk]
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["k-0"]
     assert (top, tasks._discard_cases_after(top)) == (kept.pk, 0)
+
+
+@pytest.mark.parametrize(("name", "who", "path"), tasks.PAGES)
+def test_the_pages_measured_open_with_the_session_the_benchmark_makes(
+    township: Township, name: str, who: str, path: str
+) -> None:
+    from django.conf import settings
+    from django.test import Client
+
+    user = tasks._user(who, tasks.Role.LEADER)
+    assert user.username == "leader"
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = tasks._session(user)
+    r = client.get(path)
+    assert r.status_code == 200
+    assert r.wsgi_request.user.pk == user.pk
+    assert Client().get(path).status_code == 302  # without the session: to the login page
