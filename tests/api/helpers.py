@@ -34,6 +34,14 @@ class Api:
             BASE + path, data, content_type="application/json", headers={**self.headers, **(headers or {})}
         )
 
+    def put(self, path: str, body: Any) -> Any:
+        return self.client.put(
+            BASE + path,
+            json.dumps(body, ensure_ascii=False),
+            content_type="application/json",
+            headers=self.headers,
+        )
+
 
 def ids(response: Any) -> list[int]:
     assert response.status_code == 200, response.content

@@ -12,7 +12,7 @@ from django.utils import timezone
 from docx import Document
 
 from tests.api.helpers import Api
-from tests.mediation.helpers import LI, MICRO_A11, MICRO_B11, VILLAGE_B, ZHANG, add_mediators
+from tests.mediation.helpers import LI, MICRO_A11, MICRO_B11, VILLAGE_B, WANG, ZHANG, add_mediators
 from tests.township import Township
 from zhizhi.accounts.models import PersonalDataAccess
 from zhizhi.cases.models import Case, CaseEvent
@@ -51,6 +51,12 @@ MASKED = [
         "address": "六横镇杜庄****",
     },
 ]
+
+
+def with_ids(case_id: int, parties: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The parties as the API shows them: each with its id (to correct it by), in their order."""
+    ids = Party.objects.filter(dispute_id=case_id).order_by("sort", "id").values_list("pk", flat=True)
+    return [{"id": pk, **p} for pk, p in zip(ids, parties, strict=True)]
 
 
 @pytest.fixture
@@ -127,7 +133,7 @@ def test_register_is_201_with_masked_parties_and_one_row(t: Township) -> None:
         "peace_law",
         [],
     )
-    assert (out["parties"], out["personal_data_revealed"]) == (MASKED, False)
+    assert (out["parties"], out["personal_data_revealed"]) == (with_ids(case.pk, MASKED), False)
     clocks = out["clocks"]
     assert (clocks["stage"], clocks["target"], clocks["unit"], clocks["judicial_confirmation_due_at"]) == (
         "acceptance",
@@ -183,7 +189,7 @@ def test_the_list_is_masked_and_filtered(t: Township) -> None:
         1,
         [b["id"], online["id"], a["id"]],
     )
-    assert page["results"][2]["parties"] == MASKED
+    assert page["results"][2]["parties"] == with_ids(a["id"], MASKED)
     assert ids(kind="debt") == [online["id"]]
     assert ids(channel="shared_court") == [b["id"]]
     assert ids(major="true") == [online["id"]]
@@ -221,13 +227,17 @@ def test_parties_are_revealed_to_allowed_roles_with_an_access_row(t: Township) -
     assert PersonalDataAccess.objects.count() == 0
     r = Api(t.users["cadre_a"]).post(f"/mediation/{d['id']}/reveal", {"reason": "通知到场"})
     assert r.status_code == 200, r.content
-    assert r.json() == {"id": d["id"], "number": d["number"], "parties": [APPLICANT, RESPONDENT]}
+    assert r.json() == {
+        "id": d["id"],
+        "number": d["number"],
+        "parties": with_ids(d["id"], [APPLICANT, RESPONDENT]),
+    }
     assert list(
         PersonalDataAccess.objects.values_list(
             "user__username", "object_type", "object_id", "fields", "reason"
         )
     ) == [("cadre_a", "dispute", str(d["id"]), "name,id_number,phone,address", "通知到场")]
-    assert Api(t.users["cadre_a"]).get(f"/mediation/{d['id']}").json()["parties"] == MASKED
+    assert Api(t.users["cadre_a"]).get(f"/mediation/{d['id']}").json()["parties"] == with_ids(d["id"], MASKED)
 
 
 def test_a_mediation_on_the_case_endpoint_then_the_agreement_as_docx(t: Township) -> None:
@@ -382,3 +392,87 @@ def test_figures_equal_their_records_for_two_roles(t: Township) -> None:
     assert (r.status_code, r.json()["code"]) == (422, "unknown_region")
     r = Api(t.users["cadre_a"]).get("/mediation/figures/mediated/records", {"part": "denominator"})
     assert (r.status_code, r.json()["code"]) == (422, "not_a_rate")
+
+
+# --- Adding and correcting parties ------------------------------------------------------------------
+
+WANG_PARTY = {"role": "respondent", "name": "王五", "id_number": WANG, "phone": "13700137000", "address": ""}
+
+
+def parties_now(case_id: int) -> list[tuple[Any, ...]]:
+    return list(
+        Party.objects.filter(dispute_id=case_id)
+        .order_by("sort")
+        .values_list("sort", "role", "name", "id_number", "phone", "address")
+    )
+
+
+def test_parties_are_added_and_corrected_while_the_mediation_runs(t: Township) -> None:
+    d = register(t)
+    r = Api(t.users["dispatcher"]).post(f"/mediation/{d['id']}/parties", WANG_PARTY)
+    assert r.status_code == 201, r.content
+    out = r.json()
+    wang = Party.objects.get(dispute_id=d["id"], name="王五")
+    assert out["parties"][2] == {
+        "id": wang.pk,
+        "role": "respondent",
+        "name": "王*",
+        "id_number": "330***********1234",
+        "phone": "137****7000",
+        "address": "",
+    }
+    tj = Api(t.users["tj"])
+    assert tj.post(f"/cases/{d['id']}/accept", {}).status_code == 200
+    li = Party.objects.get(dispute_id=d["id"], name="李四")
+    r = tj.put(
+        f"/mediation/{d['id']}/parties/{li.pk}", {**RESPONDENT, "phone": "", "address": "六横镇杜庄村 12 号"}
+    )
+    assert r.status_code == 200, r.content
+    assert r.json()["status"] == "mediating"
+    assert parties_now(d["id"]) == [
+        (1, "applicant", "张三", ZHANG, "13800138000", "六横镇杜庄村 8 号"),
+        (2, "respondent", "李四", LI, "", "六横镇杜庄村 12 号"),
+        (3, "respondent", "王五", WANG, "13700137000", ""),
+    ]
+    events = CaseEvent.objects.filter(case_id=d["id"], action__in=["add_party", "update_party"]).order_by(
+        "id"
+    )
+    assert [(e.actor.username, e.action, e.data) for e in events] == [
+        ("dispatcher", "add_party", {"party": 3, "role": "respondent", "changed": ["address", "id_number", "name", "phone", "role"]}),
+        ("tj", "update_party", {"party": 2, "role": "respondent", "changed": ["address", "phone"]}),
+    ]  # fmt: skip
+
+
+def test_a_refused_party_write_changes_nothing(t: Township) -> None:
+    d = register(t)
+    other = register(t, region=MICRO_B11)
+    li = Party.objects.get(dispute_id=d["id"], name="李四")
+    zhang = Party.objects.get(dispute_id=d["id"], name="张三")
+    before, rows = written(), parties_now(d["id"])
+    dispatcher = Api(t.users["dispatcher"])
+    cases = [
+        (dispatcher.post(f"/mediation/{d['id']}/parties", {**WANG_PARTY, "id_number": WANG[:-1] + "5"}),
+         422, "invalid_id_number"),
+        (dispatcher.post(f"/mediation/{d['id']}/parties", {**WANG_PARTY, "id_number": LI}), 422, "duplicate_party"),
+        (dispatcher.post(f"/mediation/{d['id']}/parties", {**WANG_PARTY, "name": " "}), 422, "missing_field"),
+        (dispatcher.put(f"/mediation/{d['id']}/parties/{zhang.pk}", {**APPLICANT, "role": "respondent"}),
+         422, "missing_party"),
+        (dispatcher.put(f"/mediation/{other['id']}/parties/{li.pk}", RESPONDENT), 404, "party_not_found"),
+        (Api(t.users["leader"]).post(f"/mediation/{d['id']}/parties", WANG_PARTY), 403, "forbidden_role"),
+        (Api(t.users["cadre_b"]).post(f"/mediation/{d['id']}/parties", WANG_PARTY), 404, "dispute_not_found"),
+    ]  # fmt: skip
+    for r, status, code in cases:
+        assert (r.status_code, r.json()["code"]) == (status, code), r.content
+    bad = dispatcher.post(f"/mediation/{d['id']}/parties", {**WANG_PARTY, "nickname": "老王"})
+    assert bad.status_code == 422
+    assert (written(), parties_now(d["id"])) == (before, rows)
+    tj = Api(t.users["tj"])
+    assert tj.post(f"/cases/{d['id']}/accept", {}).status_code == 200
+    assert (
+        tj.post(f"/cases/{d['id']}/fail", {"reason": "双方分歧过大", "notice": "已口头告知"}).status_code
+        == 200
+    )
+    concluded = written()
+    r = tj.post(f"/mediation/{d['id']}/parties", WANG_PARTY)
+    assert (r.status_code, r.json()["code"]) == (409, "dispute_concluded")
+    assert (written(), parties_now(d["id"])) == (concluded, rows)

@@ -15,6 +15,7 @@ from zhizhi.accounts.models import PersonalDataAccess, User
 from zhizhi.cases.models import CaseEvent
 from zhizhi.core.errors import DomainError
 from zhizhi.mediation import queries
+from zhizhi.mediation.models import Party
 
 PERSONAL = (ZHANG, LI, "13800138000", "13900139000", "张三", "李四", "杜庄村 8 号", "杜庄村 10 号")
 
@@ -22,6 +23,7 @@ PERSONAL = (ZHANG, LI, "13800138000", "13900139000", "张三", "李四", "杜庄
 def test_lists_show_the_parties_masked(t: Township) -> None:
     case = drive(t, "mediating").case
     rows = [queries.masked_dispute(d) for d in queries.disputes(t.users["cadre_a"])]
+    zhang, li = Party.objects.filter(dispute_id=case.pk).order_by("sort").values_list("pk", flat=True)
     assert rows == [
         {
             "id": case.pk,
@@ -36,9 +38,9 @@ def test_lists_show_the_parties_masked(t: Township) -> None:
             "due_at": eod("2024-04-03"),
             "is_overdue": False,
             "parties": [
-                {"role": "applicant", "name": "张*", "id_number": "110***********002X", "phone": "138****8000",
+                {"id": zhang, "role": "applicant", "name": "张*", "id_number": "110***********002X", "phone": "138****8000",
                  "address": "六横镇杜庄****"},
-                {"role": "respondent", "name": "李*", "id_number": "360***********0071", "phone": "139****9000",
+                {"id": li, "role": "respondent", "name": "李*", "id_number": "360***********0071", "phone": "139****9000",
                  "address": "六横镇杜庄****"},
             ],
             "mediators": ["陈明"],

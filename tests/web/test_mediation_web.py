@@ -15,17 +15,19 @@ from tests.mediation.helpers import (
     LI,
     MICRO_A11,
     MICRO_B11,
+    WANG,
     ZHANG,
     act,
     add_mediators,
     at,
     drive,
     register,
+    snapshot,
 )
 from tests.township import Township
 from tests.web.conftest import login
 from zhizhi.accounts.models import PersonalDataAccess
-from zhizhi.cases.models import Case
+from zhizhi.cases.models import Case, CaseEvent
 from zhizhi.mediation.models import Dispute, Party, Session
 
 FACTS = "两户共用通道上堆放渔网，出入受阻，多次争吵"  # no names: the page must not show any in full
@@ -358,3 +360,120 @@ def test_the_dashboard_shows_the_mediation_figures_each_equal_to_its_list(
     assert len(links) == 7  # six figures, one of them a rate
     for url, code, part, n in links:
         assert count_on(c.get(url).content.decode()) == n, (code, part)
+
+
+# --- Adding and correcting parties on the case page ---------------------------------------------------
+
+
+def test_a_mediator_adds_a_party_from_the_card(t: Township) -> None:
+    case = drive(t, "mediating").case  # presided by tj
+    c = login("tj")
+    html = c.get(f"/cases/{case.pk}/").content.decode()
+    assert 'data-testid="party-add"' in html
+    assert 'data-testid="party-edit-' not in html  # corrections show values in full: after a reveal
+    r = c.post(
+        f"/mediation/{case.pk}/parties/",
+        {
+            "party-role": "respondent",
+            "party-name": "王五",
+            "party-id_number": WANG,
+            "party-phone": "13700137000",
+        },
+    )
+    assert (r.status_code, r["Location"]) == (302, f"/cases/{case.pk}/#dispute")
+    assert list(Party.objects.filter(dispute_id=case.pk).values_list("sort", "role", "name", "id_number", "phone")) == [
+        (1, "applicant", "张三", ZHANG, "13800138000"),
+        (2, "respondent", "李四", LI, "13900139000"),
+        (3, "respondent", "王五", WANG, "13700137000"),
+    ]  # fmt: skip
+    event = CaseEvent.objects.filter(case=case, action="add_party").get()
+    assert (event.actor.username, event.data) == (
+        "tj",
+        {"party": 3, "role": "respondent", "changed": ["address", "id_number", "name", "phone", "role"]},
+    )
+    page = c.get(f"/cases/{case.pk}/").content.decode()
+    assert "已添加当事人" in page
+    assert "王*" in page  # masked like the others
+    assert "王五" not in page
+
+
+def test_a_correction_is_offered_on_the_revealed_card_and_saved(t: Township) -> None:
+    case = drive(t, "mediating").case
+    li = Party.objects.get(dispute_id=case.pk, name="李四")
+    c = login("dispatcher")
+    html = c.post(f"/mediation/{case.pk}/reveal/", {"reason": "更正住址"}).content.decode()
+    assert f'data-testid="party-edit-{li.pk}"' in html
+    assert 'value="六横镇杜庄村 10 号"' in html  # the form holds the values in full
+    r = c.post(
+        f"/mediation/{case.pk}/parties/{li.pk}/",
+        {
+            f"party-{li.pk}-role": "respondent",
+            f"party-{li.pk}-name": "李四",
+            f"party-{li.pk}-id_number": LI,
+            f"party-{li.pk}-phone": "",
+            f"party-{li.pk}-address": "六横镇杜庄村 12 号",
+        },
+    )
+    assert r.status_code == 302
+    li.refresh_from_db()
+    assert (li.phone, li.address, li.id_number) == (
+        "",
+        "六横镇杜庄村 12 号",
+        LI,
+    )  # an emptied phone is cleared
+    assert CaseEvent.objects.get(case=case, action="update_party").data == {
+        "party": 2,
+        "role": "respondent",
+        "changed": ["address", "phone"],
+    }
+
+
+def test_a_refused_party_comes_back_on_its_form_and_nothing_changes(t: Township) -> None:
+    case = drive(t, "mediating").case
+    zhang = Party.objects.get(dispute_id=case.pk, name="张三")
+    before = snapshot(case)
+    c = login("tj")
+    r = c.post(
+        f"/mediation/{case.pk}/parties/",
+        {"party-role": "respondent", "party-name": "王五", "party-id_number": LI},
+    )
+    assert r.status_code == 422
+    assert "第 3 名当事人的身份证号码重复" in r.content.decode()
+    r = c.post(
+        f"/mediation/{case.pk}/parties/",
+        {"party-role": "respondent", "party-name": "王五", "party-id_number": "330903199001011235"},
+    )
+    assert r.status_code == 422
+    assert 'name="party-id_number"' in r.content.decode()
+    # the only applicant turned respondent: both sides must remain
+    r = c.post(
+        f"/mediation/{case.pk}/parties/{zhang.pk}/",
+        {f"party-{zhang.pk}-role": "respondent", f"party-{zhang.pk}-name": "张三"},
+    )
+    html = r.content.decode()
+    assert r.status_code == 422
+    assert "请登记至少一名申请人" in html
+    assert f'data-testid="party-edit-{zhang.pk}" open' in html
+    assert (
+        c.post(f"/mediation/{case.pk}/parties/", {"party-role": "respondent", "party-name": ""}).status_code
+        == 422
+    )
+    assert snapshot(case) == before
+
+
+def test_who_may_add_parties_and_when(t: Township) -> None:
+    case = drive(t, "mediating").case
+    before = snapshot(case)
+    data = {"party-role": "respondent", "party-name": "王五"}
+    for username, status in (("leader", 403), ("grid_a1", 403), ("cadre_b", 404), ("handler_enf", 404)):
+        assert login(username).post(f"/mediation/{case.pk}/parties/", data).status_code == status, username
+        assert 'data-testid="party-add"' not in login(username).get(f"/cases/{case.pk}/").content.decode()
+    other = Party.objects.exclude(dispute_id=case.pk).first()
+    missing = other.pk if other else 999_999
+    assert login("tj").post(f"/mediation/{case.pk}/parties/{missing}/", data).status_code == 404
+    assert snapshot(case) == before
+    agreed = drive(t, "agreed", start=at("2024-03-10 09:00")).case
+    fixed = snapshot(agreed)
+    assert 'data-testid="party-add"' not in login("tj").get(f"/cases/{agreed.pk}/").content.decode()
+    assert login("tj").post(f"/mediation/{agreed.pk}/parties/", data).status_code == 409
+    assert snapshot(agreed) == fixed

@@ -69,6 +69,7 @@ class DisputeIn(Schema):
 
 
 class PartyOut(Out):
+    id: int = Field(..., description="the party's id (to correct it: PUT /mediation/{id}/parties/{party_id})")
     role: str
     name: str
     id_number: str
@@ -433,6 +434,34 @@ def reveal(request: HttpRequest, case_id: int, payload: RevealIn) -> dict[str, A
     people = queries.reveal_parties(user, case_id, reason=payload.reason)
     dispute = queries.get_dispute(user, case_id)
     return {"id": case_id, "number": dispute.number, "parties": people}
+
+
+@router.post(
+    "/{case_id}/parties",
+    response={201: DisputeDetailOut, **ERRORS},
+    summary="Add a party while the mediation runs",
+)
+def add_party(request: HttpRequest, case_id: int, payload: PartyIn) -> Status:
+    """By the dispute's mediators, a dispatcher or an admin, before the mediation concludes (409
+    `dispute_concluded` after). One `add_party` event naming the fields, never their values."""
+    user = user_of(request)
+    services.save_party(actor=user, case_id=case_id, data=services.PartyInput(**payload.model_dump()))
+    return Status(201, detail(user, case_id))
+
+
+@router.put(
+    "/{case_id}/parties/{party_id}",
+    response={200: DisputeDetailOut, **ERRORS},
+    summary="Correct a party while the mediation runs",
+)
+def correct_party(request: HttpRequest, case_id: int, party_id: int, payload: PartyIn) -> dict[str, Any]:
+    """The party's fields as they should be, all of them (an empty `id_number`, `phone` or `address`
+    clears it). Same roles and states as adding; both sides must remain."""
+    user = user_of(request)
+    services.save_party(
+        actor=user, case_id=case_id, party_id=party_id, data=services.PartyInput(**payload.model_dump())
+    )
+    return detail(user, case_id)
 
 
 @router.get(

@@ -56,6 +56,7 @@ def disputes(user: User) -> QuerySet[Dispute]:
 
 def masked_party(p: Party) -> dict[str, Any]:
     return {
+        "id": p.pk,
         "role": p.role,
         "name": mask_name(p.name),
         "id_number": mask_ric(p.id_number),
@@ -65,7 +66,14 @@ def masked_party(p: Party) -> dict[str, Any]:
 
 
 def full_party(p: Party) -> dict[str, Any]:
-    return {"role": p.role, "name": p.name, "id_number": p.id_number, "phone": p.phone, "address": p.address}
+    return {
+        "id": p.pk,
+        "role": p.role,
+        "name": p.name,
+        "id_number": p.id_number,
+        "phone": p.phone,
+        "address": p.address,
+    }
 
 
 def parties(dispute: Dispute) -> list[dict[str, Any]]:

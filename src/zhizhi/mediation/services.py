@@ -25,7 +25,7 @@ from zhizhi.accounts.models import Department, Role, User
 from zhizhi.cases import services as case_services
 from zhizhi.cases.models import Case, CaseEvent, Channel, Priority
 from zhizhi.core import calendar, inputs
-from zhizhi.core.errors import Conflict, PermissionDenied, ValidationFailed
+from zhizhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from zhizhi.core.identifiers import validate_ric
 from zhizhi.core.personal import normalize_phone
 from zhizhi.mediation import clocks, queries
@@ -266,6 +266,14 @@ def dispute_action(
     return case_services.transition(case_id, action, actor=actor, payload=payload, now=now)
 
 
+def may_edit_parties(actor: User, case: Case) -> bool:
+    """May `actor` add or correct the parties of this dispute (its mediators — the case's handlers —,
+    a dispatcher or an admin)? The state is checked apart: a concluded dispute's are fixed."""
+    return scope.role_of(actor) in PARTY_EDITORS or (
+        actor.role in (Role.HANDLER, Role.VILLAGE_CADRE) and scope.is_handler_of(actor, case)
+    )
+
+
 def save_party(
     *,
     actor: User,
@@ -281,9 +289,7 @@ def save_party(
     with transaction.atomic():
         dispute = queries.get_dispute(actor, case_id)  # 404 dispute_not_found outside scope
         case = scope.get_case(actor, case_id, for_update=True)
-        if scope.role_of(actor) not in PARTY_EDITORS and not (
-            actor.role in (Role.HANDLER, Role.VILLAGE_CADRE) and scope.is_handler_of(actor, case)
-        ):
+        if not may_edit_parties(actor, case):
             raise PermissionDenied(
                 "forbidden_role", "只有本纠纷的人民调解员、调度员或管理员可以维护当事人信息"
             )
@@ -296,7 +302,7 @@ def save_party(
         else:
             found = next((p for p in others if p.pk == party_id), None)
             if found is None:
-                raise ValidationFailed("unknown_party", f"当事人不存在：{party_id}", field="party")
+                raise NotFound(f"本纠纷没有这名当事人：{party_id}", code="party_not_found")
             others.remove(found)
             party, action = found, "update_party"
             before = {

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from zhizhi.accounts import scope
 from zhizhi.accounts.models import User
 from zhizhi.cases.models import Case
-from zhizhi.mediation import queries
+from zhizhi.mediation import queries, services
 from zhizhi.mediation.models import (
     Agreement,
     AgreementForm,
@@ -28,7 +28,8 @@ from zhizhi.mediation.models import (
     PartyRole,
     Session,
 )
-from zhizhi.mediation.workflow import DISPUTE, MEDIATING, REGISTERED
+from zhizhi.mediation.workflow import DISPUTE, MEDIATING, OPEN_STATES, REGISTERED
+from zhizhi.web.forms import DisputePartyForm
 
 
 @dataclass
@@ -44,6 +45,9 @@ class DisputeCard:
     clock: dict[str, Any]
     judicial: dict[str, Any] | None
     documents: list[tuple[str, str]] = field(default_factory=list)
+    # A blank form to add a party, for those who may (`mediation.services.may_edit_parties`) while
+    # the mediation runs; each party in full (revealed) then carries its correction form too.
+    add_form: DisputePartyForm | None = None
 
 
 def labelled(parties: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -113,9 +117,14 @@ def card(user: User, case: Case, *, revealed: list[dict[str, Any]] | None = None
     dispute.case = case
     now = timezone.now()
     agreement = Agreement.objects.filter(pk=case.pk).first() if dispute.outcome == Outcome.AGREEMENT else None
+    editable = case.status in OPEN_STATES and services.may_edit_parties(user, case)
+    parties = labelled(revealed if revealed is not None else queries.parties(dispute))
+    if editable and revealed is not None:
+        for p in parties:  # the form shows the values in full: only on the revealed (logged) card
+            p["edit_form"] = DisputePartyForm(prefix=f"party-{p['id']}", initial=p)
     return DisputeCard(
         dispute=dispute,
-        parties=labelled(revealed if revealed is not None else queries.parties(dispute)),
+        parties=parties,
         revealed=revealed is not None,
         can_reveal=queries.can_view_personal(user, case),
         mediators=queries.mediators(dispute),
@@ -125,4 +134,5 @@ def card(user: User, case: Case, *, revealed: list[dict[str, Any]] | None = None
         clock=_clock(case, dispute, now),
         judicial=_judicial(agreement, now),
         documents=documents(user, case, dispute, agreement),
+        add_form=DisputePartyForm(prefix="party") if editable else None,
     )

@@ -20,7 +20,8 @@ from zhizhi.cases import services, types
 from zhizhi.cases.models import Case, Category, Channel, Priority, RequestNature, Satisfaction
 from zhizhi.cases.workflow import Action
 from zhizhi.core.errors import DomainError
-from zhizhi.mediation.models import AgreementForm, Performance, ReferralKind
+from zhizhi.mediation import services as mediation_services
+from zhizhi.mediation.models import AgreementForm, PartyRole, Performance, ReferralKind
 from zhizhi.petitions.models import Decision as PetitionDecision
 from zhizhi.territory.models import Level, Region
 
@@ -49,6 +50,44 @@ def add_domain_error(form: forms.Form, exc: DomainError) -> None:
     """Show a service error on the field it names, or on the form."""
     name = exc.details.get("field") if exc.details else None
     form.add_error(name if name in form.fields else None, exc.message)
+
+
+class PartyForm(forms.Form):
+    """One party; a row with no name, ID number, phone or address is a blank extra row (skipped)."""
+
+    role = forms.ChoiceField(label=_("身份"), choices=PartyRole.choices)
+    name = forms.CharField(label=_("姓名"), max_length=mediation_services.MAX_NAME, required=False)
+    id_number = forms.CharField(label=_("身份证号码"), max_length=18, required=False)
+    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    address = forms.CharField(label=_("住址"), max_length=mediation_services.MAX_ADDRESS, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("name", "id_number", "phone", "address"):
+            self.fields[name].widget.attrs["autocomplete"] = "off"
+
+    def is_blank(self) -> bool:
+        d = self.cleaned_data
+        return not any((d.get(n) or "").strip() for n in ("name", "id_number", "phone", "address"))
+
+
+class DisputePartyForm(PartyForm):
+    """One party added to a dispute, or corrected, on its case page (`mediation.services.save_party`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].required = True
+
+    def add_service_error(self, exc: DomainError) -> None:
+        """A service error on its field: `parties[2].id_number` names this form's `id_number`."""
+        name = str((exc.details or {}).get("field") or "").rsplit(".", 1)[-1]
+        self.add_error(name if name in self.fields else None, exc.message)
+
+    def as_input(self) -> Any:
+        d = self.cleaned_data
+        return mediation_services.PartyInput(
+            name=d["name"], role=d["role"], id_number=d["id_number"], phone=d["phone"], address=d["address"]
+        )
 
 
 # --- Choices ----------------------------------------------------------------------------------------

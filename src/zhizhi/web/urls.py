@@ -100,6 +100,12 @@ urlpatterns = [
     path("mediation/", mediation.dispute_list, name="mediation_list"),
     path("mediation/new/", mediation.dispute_new, name="mediation_new"),
     path("mediation/<int:case_id>/reveal/", mediation.dispute_reveal, name="mediation_reveal"),
+    path("mediation/<int:case_id>/parties/", mediation.dispute_party, name="mediation_party_add"),
+    path(
+        "mediation/<int:case_id>/parties/<int:party_id>/",
+        mediation.dispute_party,
+        name="mediation_party_edit",
+    ),
     path(
         "mediation/<int:case_id>/documents/<slug:kind>.docx",
         mediation.dispute_document,

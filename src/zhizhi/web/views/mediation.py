@@ -37,7 +37,7 @@ from zhizhi.mediation.models import Dispute, DisputeKind, MediationChannel, Part
 from zhizhi.mediation.workflow import DISPUTE, OPEN_STATES, STATE_LABELS, STATES
 from zhizhi.territory.models import Level
 from zhizhi.web import dispute_card, present
-from zhizhi.web.forms import RevealForm, add_domain_error, region_label
+from zhizhi.web.forms import DisputePartyForm, PartyForm, RevealForm, add_domain_error, region_label
 from zhizhi.web.views.cases import _detail_context, _load
 from zhizhi.web.views.common import date_param, figure_filter, page, param, user_of
 
@@ -222,25 +222,6 @@ class DisputeForm(forms.Form):
         self.fields["region"].choices = [("", _("—— 请选择 ——")), *choices]  # type: ignore[attr-defined]
 
 
-class PartyForm(forms.Form):
-    """One party; a row with no name, ID number, phone or address is a blank extra row (skipped)."""
-
-    role = forms.ChoiceField(label=gettext_lazy("身份"), choices=PartyRole.choices)
-    name = forms.CharField(label=gettext_lazy("姓名"), max_length=services.MAX_NAME, required=False)
-    id_number = forms.CharField(label=gettext_lazy("身份证号码"), max_length=18, required=False)
-    phone = forms.CharField(label=gettext_lazy("联系电话"), max_length=20, required=False)
-    address = forms.CharField(label=gettext_lazy("住址"), max_length=services.MAX_ADDRESS, required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name in ("name", "id_number", "phone", "address"):
-            self.fields[name].widget.attrs["autocomplete"] = "off"
-
-    def is_blank(self) -> bool:
-        d = self.cleaned_data
-        return not any((d.get(n) or "").strip() for n in ("name", "id_number", "phone", "address"))
-
-
 PartyFormSet = forms.formset_factory(PartyForm, extra=2, max_num=services.MAX_PARTIES)
 PARTY_FIELD = re.compile(r"^parties\[(\d+)\]\.(\w+)$")
 
@@ -328,6 +309,35 @@ def dispute_reveal(request: HttpRequest, case_id: int) -> HttpResponse:
     response = render(request, "web/cases/detail.html", ctx)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_POST
+@page
+def dispute_party(request: HttpRequest, case_id: int, party_id: int | None = None) -> HttpResponse:
+    """Add a party (`party_id` None) or correct one from the case page (`services.save_party`: the
+    role, the state and both sides are checked there). A refused entry comes back on its form (422)."""
+    user = user_of(request)
+    case = _load(user, case_id)
+    if party_id is not None and not queries.get_dispute(user, case.pk).parties.filter(pk=party_id).exists():
+        raise NotFound(_("本纠纷没有这名当事人"), code="party_not_found")
+    form = DisputePartyForm(request.POST, prefix="party" if party_id is None else f"party-{party_id}")
+    if form.is_valid():
+        try:
+            services.save_party(actor=user, case_id=case.pk, party_id=party_id, data=form.as_input())
+        except ValidationFailed as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, _("已添加当事人") if party_id is None else _("已更正当事人信息"))
+            return redirect(reverse("web:case_detail", args=[case.pk]) + "#dispute")
+    ctx = _detail_context(request, case)
+    card = ctx["dispute"]
+    if party_id is None:
+        card.add_form = form
+    else:  # the masked card, with the correction as entered: what the user typed, not the record
+        for p in card.parties:
+            if p["id"] == party_id:
+                p["edit_form"], p["edit_open"] = form, True
+    return render(request, "web/cases/detail.html", ctx, status=422)
 
 
 @require_GET
