@@ -508,6 +508,34 @@ def test_key_person_edit_keeps_blank_personal_data_and_reveal_logs(t: Township) 
     assert PersonalDataAccess.objects.filter(object_type="key_person", object_id=str(person.pk)).count() == 1
 
 
+def test_key_person_edit_clears_an_item_only_when_ticked(t: Township) -> None:
+    client = login("dispatcher")
+    client.post("/petitions/key-persons/new/", person_data())
+    person = KeyPerson.objects.get()
+    edit = f"/petitions/key-persons/{person.pk}/edit/"
+    html = client.get(edit).content.decode()
+    for name in ("clear_id_number", "clear_phone", "clear_address"):
+        assert f'name="{name}"' in html
+    assert 'name="clear_name"' not in html  # the name is required
+    blank = {"name": "", "id_number": "", "phone": "", "address": ""}
+    # a new phone and 删除 together: refused on the field, nothing saved
+    r = client.post(edit, person_data(**{**blank, "phone": "13900139000", "clear_phone": "on"}))
+    assert r.status_code == 422
+    assert "填写新的内容，或勾选删除，二者选一" in r.content.decode()
+    person.refresh_from_db()
+    assert (person.phone, KeyPersonEvent.objects.filter(person=person).count()) == ("13800138000", 1)
+    # 删除 alone clears that item; the blank others keep theirs
+    r = client.post(edit, person_data(**blank, clear_phone="on", clear_address="on"))
+    assert r.status_code == 302
+    person.refresh_from_db()
+    assert (person.name, person.id_number, person.phone, person.address) == ("张三", ZHANG, "", "")
+    event = KeyPersonEvent.objects.filter(person=person).latest("id")
+    assert (event.action, event.data["changed"]) == ("update", ["address", "phone"])
+    html = client.get(edit).content.decode()
+    assert 'name="clear_phone"' not in html  # nothing left to remove
+    assert 'name="clear_id_number"' in html
+
+
 def test_key_persons_are_scoped_and_bad_input_is_refused(t: Township) -> None:
     client = login("dispatcher")
     r = client.post("/petitions/key-persons/new/", person_data(id_number="110105194912310021"))

@@ -676,6 +676,7 @@ class KeyPersonForm(forms.Form):
         help_text=gettext_lazy("多个编号用逗号或空格分隔"),
     )
     PERSONAL = ("name", "id_number", "phone", "address")
+    CLEARABLE = ("id_number", "phone", "address")  # the name is required
 
     def __init__(self, *args: Any, user: User, person: KeyPerson | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -700,6 +701,22 @@ class KeyPersonForm(forms.Form):
         }
         for name in self.PERSONAL:
             self.fields[name].help_text = _("当前：%(value)s（留空则不变）") % {"value": shown[name] or "—"}
+        # An optional item on record can be removed on purpose: blank alone keeps it.
+        fields = list(self.fields.items())
+        self.fields.clear()
+        for name, f in fields:
+            self.fields[name] = f
+            if name in self.CLEARABLE and getattr(person, name):
+                self.fields[f"clear_{name}"] = forms.BooleanField(
+                    label=_("删除现有%(item)s") % {"item": f.label}, required=False
+                )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name in self.CLEARABLE:
+            if cleaned.get(f"clear_{name}") and (cleaned.get(name) or "").strip():
+                self.add_error(name, _("填写新的内容，或勾选删除，二者选一"))
+        return cleaned
 
     def clean_petitions(self) -> list[int]:
         raw = (self.cleaned_data.get("petitions") or "").replace("，", ",").replace(",", " ").split()
@@ -712,8 +729,11 @@ class KeyPersonForm(forms.Form):
 def _key_person_input(form: KeyPersonForm, person: KeyPerson | None) -> services.KeyPersonInput:
     d = form.cleaned_data
     personal = {name: d.get(name) or "" for name in KeyPersonForm.PERSONAL}
-    if person is not None:
-        personal = {name: value or getattr(person, name) for name, value in personal.items()}
+    if person is not None:  # blank keeps what is on record; a ticked 删除 clears it
+        personal = {
+            name: "" if d.get(f"clear_{name}") else value or getattr(person, name)
+            for name, value in personal.items()
+        }
     return services.KeyPersonInput(
         region=d["region"],
         risk_level=d["risk_level"],
