@@ -23,6 +23,7 @@ from tests.safety.helpers import (
     snapshot,
 )
 from tests.township import Township
+from zhizhi.accounts import scope
 from zhizhi.cases.models import Case, CaseEvent, Priority
 from zhizhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from zhizhi.safety import services
@@ -38,7 +39,7 @@ from zhizhi.safety.models import (
     Organisation,
     OrgStatus,
 )
-from zhizhi.safety.workflow import NOTIFIED, RECEIVED, RECTIFIED
+from zhizhi.safety.workflow import HAZARD, NOTIFIED, RECEIVED, RECTIFIED
 from zhizhi.territory.models import Region
 
 pytestmark = pytest.mark.django_db
@@ -138,8 +139,22 @@ def test_out_of_scope_recorders_are_refused_and_nothing_is_written(township: Tow
     # inspections either (the safety inspector, handler_emg, may: CaseType.department)
     with pytest.raises(PermissionDenied) as exc:
         inspect(township, company, when=at("2024-03-04 09:00"), hazards=[general()], by="handler_enf")
-    assert exc.value.code == "forbidden_region"
+    assert exc.value.code == "forbidden_role"
     assert counts() == before
+
+
+def test_the_hotline_operator_records_no_hazards_a_grid_worker_does(township: Township) -> None:
+    company = org(township, 1)
+    before = counts()
+    with pytest.raises(PermissionDenied) as exc:
+        inspect(township, company, when=at("2024-03-04 09:00"), hazards=[general()], by="operator")
+    assert exc.value.code == "forbidden_role"
+    assert counts() == before
+    # the operator still registers events (a caller's report of a danger) in the same place
+    assert scope.may_create(township.users["operator"], "event")
+    assert not scope.may_create(township.users["operator"], HAZARD)
+    inspect(township, company, when=at("2024-03-04 09:00"), hazards=[general()], by="grid_a1")
+    assert Case.objects.filter(case_type=HAZARD).count() == 1
 
 
 def test_a_safety_inspector_records_anywhere_and_a_deadline_notifies_at_once(township: Township) -> None:

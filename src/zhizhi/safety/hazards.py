@@ -18,6 +18,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from zhizhi.accounts.models import Role
+from zhizhi.accounts.scope import CREATE_ROLES
 from zhizhi.cases import sla, types
 from zhizhi.cases.types import CaseType
 from zhizhi.core import calendar
@@ -289,6 +291,8 @@ GUARD_MESSAGES = {
     "plan_ready": "重大隐患须先报备治理方案，再开始整改",
 }
 
+HAZARD_CREATE_ROLES = frozenset(CREATE_ROLES - {Role.HOTLINE_OPERATOR})
+
 HAZARD_TYPE = types.register(
     CaseType(
         code=HAZARD,
@@ -298,5 +302,9 @@ HAZARD_TYPE = types.register(
         guard_checks=GUARD_CHECKS,
         guard_messages=GUARD_MESSAGES,
         department=HAZARD_DEPARTMENT,  # safety inspectors register the hazards they find, anywhere
+        # Hazards are found on inspections: by the region's grid workers, cadres, dispatchers and admins
+        # (and the inspectors above). A caller's report of a danger is an event on the hotline, which an
+        # inspection then checks; the hotline operator does not record hazards.
+        create_roles=HAZARD_CREATE_ROLES,
     )
 )

@@ -603,6 +603,8 @@ def record_inspection(
                 "invalid_patrol", "巡查记录不关联单位；发现隐患请登记单位检查", field="organisation"
             )
         region = _region(data.region)
+    if not scope.may_create(actor, HAZARD):
+        raise PermissionDenied("forbidden_role", "当前角色不能登记检查记录")
     if not can_inspect_in(actor, region):
         raise PermissionDenied("forbidden_region", "无权在该区域登记检查记录")
     inspector = _inspector(data.inspector)
