@@ -26,8 +26,9 @@ from tests.mediation.helpers import (
 )
 from tests.township import Township
 from tests.web.conftest import login
-from zhizhi.accounts.models import PersonalDataAccess
+from zhizhi.accounts.models import PersonalDataAccess, User
 from zhizhi.cases.models import Case, CaseEvent
+from zhizhi.mediation.casetype import eligible_mediators, may_mediate
 from zhizhi.mediation.models import Dispute, Party, Session
 
 FACTS = "两户共用通道上堆放渔网，出入受阻，多次争吵"  # no names: the page must not show any in full
@@ -477,3 +478,48 @@ def test_who_may_add_parties_and_when(t: Township) -> None:
     assert 'data-testid="party-add"' not in login("tj").get(f"/cases/{agreed.pk}/").content.decode()
     assert login("tj").post(f"/mediation/{agreed.pk}/parties/", data).status_code == 409
     assert snapshot(agreed) == fixed
+
+
+# --- Appointing the mediators on acceptance ---------------------------------------------------------
+
+
+def test_eligible_mediators_are_exactly_those_who_may_mediate(t: Township) -> None:
+    for region in (MICRO_A11, MICRO_B11):
+        case = register(t, now=at("2024-03-04 09:00"), facts=FACTS, region=region)
+        allowed = sorted(u.username for u in User.objects.all() if may_mediate(u, case))
+        assert sorted(u.username for u in eligible_mediators(case)) == allowed
+    assert allowed == ["cadre_b", "tj", "tj2"]  # village B's cadre and the mediation department's handlers
+
+
+def test_the_mediators_are_picked_presiding_first(t: Township) -> None:
+    case = register(t, now=at("2024-03-04 09:00"), facts=FACTS)
+    c = login("tj")
+    html = c.get(f"/cases/{case.pk}/").content.decode()
+    presiding = re.search(r'<select name="accept-mediators_0"[^>]*>(.*?)</select>', html, re.S)
+    others = re.search(r'<select name="accept-mediators_1"[^>]*multiple[^>]*>(.*?)</select>', html, re.S)
+    assert presiding
+    assert others
+    assert re.findall(r'<option value="([^"]*)"', presiding.group(1)) == ["", "tj", "tj2", "cadre_a"]
+    assert re.findall(r'<option value="([^"]*)"', others.group(1)) == ["tj", "tj2", "cadre_a"]
+    # others without a presiding mediator: refused on the field, nothing changes
+    before = snapshot(case)
+    r = c.post(f"/cases/{case.pk}/act/accept/", {"accept-mediators_1": ["cadre_a"]})
+    assert r.status_code == 422
+    assert "请先选择主持调解员" in r.content.decode()
+    assert snapshot(case) == before
+    r = c.post(
+        f"/cases/{case.pk}/act/accept/",
+        {"accept-mediators_0": "tj2", "accept-mediators_1": ["cadre_a", "tj2"]},
+    )
+    assert r.status_code == 302
+    dispute = Dispute.objects.get(pk=case.pk)
+    through = Dispute.mediators.through.objects.filter(dispute_id=case.pk).order_by("id")
+    assert [row.user.username for row in through] == ["tj2", "cadre_a"]
+    assert (dispute.case.status, dispute.case.assignee.username) == ("mediating", "tj2")
+
+
+def test_no_mediator_chosen_means_the_acting_user_presides(t: Township) -> None:
+    case = register(t, now=at("2024-03-04 09:00"), facts=FACTS)
+    assert login("tj").post(f"/cases/{case.pk}/act/accept/", {}).status_code == 302
+    through = Dispute.mediators.through.objects.filter(dispute_id=case.pk)
+    assert [row.user.username for row in through] == ["tj"]

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils.translation import gettext_noop
 
 from zhizhi.accounts import scope
@@ -119,6 +120,22 @@ def may_mediate(user: User, case: Case) -> bool:
     if user.role == Role.HANDLER:
         return case.department_id is not None and case.department_id in scope.department_ids(user)
     return user.role == Role.VILLAGE_CADRE and scope.in_regions(user, case.region_path)
+
+
+def eligible_mediators(case: Case) -> list[User]:
+    """Everyone `may_mediate` allows for this dispute, in one query (for a form's choices): the active
+    handlers of its department and the active village cadres whose regions hold its place."""
+    prefixes = _path_prefixes(case.region_path)
+    q = Q(role=Role.VILLAGE_CADRE, regions__path__in=prefixes)
+    if case.department_id is not None:
+        q |= Q(role=Role.HANDLER, departments=case.department_id)
+    return list(User.objects.filter(q, is_active=True).distinct().order_by("role", "username"))
+
+
+def _path_prefixes(path: str) -> list[str]:
+    """The region paths that are a prefix of `path` ("/a/b/" → "/a/", "/a/b/"), i.e. its ancestors'."""
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
 
 
 def _usernames(value: Any) -> list[str]:

@@ -21,6 +21,7 @@ from zhizhi.cases.models import Case, Category, Channel, Priority, RequestNature
 from zhizhi.cases.workflow import Action
 from zhizhi.core.errors import DomainError
 from zhizhi.mediation import services as mediation_services
+from zhizhi.mediation.casetype import eligible_mediators
 from zhizhi.mediation.models import AgreementForm, PartyRole, Performance, ReferralKind
 from zhizhi.petitions.models import Decision as PetitionDecision
 from zhizhi.territory.models import Level, Region
@@ -282,7 +283,7 @@ FIELD_LABELS = {
     "request": _("复查/复核请求"),
     "settled": _("信访人是否息诉罢访"),
     # the dispute workflow's fields (mediation/workflow.py)
-    "mediators": _("人民调解员（用户名，多名用逗号分隔；不填为本人；第一名主持）"),
+    "mediators": _("人民调解员（主持一名，可另选协助；都不选则由本人主持）"),
     "refer_to": _("移交去向"),
     "held_on": _("调解日期"),
     "place": _("调解地点"),
@@ -329,6 +330,48 @@ class LinesField(forms.CharField):
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+class MediatorsWidget(forms.MultiWidget):
+    """The presiding mediator (a select) and the others (a multiple select)."""
+
+    input_type = "select"  # styled as a select by the action form
+
+    def decompress(self, value: Any) -> list[Any]:
+        return [value[0], list(value[1:])] if value else ["", []]
+
+
+class MediatorsField(forms.MultiValueField):
+    """人民调解员 (第十九条) as the service takes them: a list of usernames, the presiding one first.
+    Choices: those `casetype.eligible_mediators` allows for the dispute; none chosen → the acting user."""
+
+    def __init__(self, *, label: Any, required: bool, case: Case) -> None:
+        people = [(u.username, str(u)) for u in eligible_mediators(case)]
+        presiding = [("", _("—— 本人主持 ——")), *people]
+        super().__init__(
+            fields=(
+                forms.ChoiceField(choices=presiding, required=False),
+                forms.MultipleChoiceField(choices=people, required=False),
+            ),
+            widget=MediatorsWidget(
+                widgets=[
+                    forms.Select(choices=presiding, attrs={"aria-label": _("主持调解员")}),
+                    forms.SelectMultiple(
+                        choices=people, attrs={"aria-label": _("协助调解员（可多选）"), "size": 4}
+                    ),
+                ]
+            ),
+            label=label,
+            required=required,
+            require_all_fields=False,
+        )
+
+    def compress(self, data_list: list[Any]) -> list[str]:
+        presiding = data_list[0] if data_list else ""
+        others = data_list[1] if len(data_list) > 1 else []
+        if others and not presiding:
+            raise forms.ValidationError(_("请先选择主持调解员"), code="no_presiding")
+        return list(dict.fromkeys([presiding, *others])) if presiding else []
+
+
 def _department_choices() -> list[tuple[str, str]]:
     return list(Department.objects.filter(is_active=True).order_by("code").values_list("code", "name"))
 
@@ -360,6 +403,8 @@ def _field(name: str, required: bool, case: Case) -> forms.Field:
         )
     if name == "assignee":
         return forms.ChoiceField(label=label, required=required, choices=_assignee_choices())
+    if name == "mediators":
+        return MediatorsField(label=label, required=required, case=case)
     if name in TEXT_FIELDS:
         return forms.CharField(
             label=label, required=required, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
