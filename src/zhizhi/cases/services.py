@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from zhizhi.accounts import scope
@@ -261,17 +262,18 @@ def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
-def find_duplicates(case: Case, *, limit: int = 5) -> list[Case]:
-    """Earlier cases of the same category within 200 m and 7 days (suggestions, not merges)."""
+def duplicate_candidates(case: Case) -> QuerySet[Case]:
+    """Earlier cases of the same category in the duplicate window, inside a box around the case's
+    point: a bounding box on the same sphere as distance_m (with 1% to spare), so that it never cuts
+    off a case the exact distance would keep. Every condition but the status is a key column of the
+    index `case_category_point`, in its order, so only the cases in the box are read from the table."""
     if case.lon is None or case.lat is None:
-        return []
+        return Case.objects.none()
     radius = settings.ZHIZHI_DUPLICATE_RADIUS_M
-    # A bounding box on the same sphere as distance_m (with 1% to spare), so that it never cuts off
-    # a case the exact distance below would keep.
     dlat = math.degrees(radius / EARTH_RADIUS_M) * 1.01
     dlon = dlat / max(math.cos(math.radians(case.lat)), 0.01)
     since = case.received_at - timedelta(days=settings.ZHIZHI_DUPLICATE_WINDOW_DAYS)
-    candidates = (
+    return (
         Case.objects.filter(
             category_id=case.category_id,
             received_at__gte=since,
@@ -282,6 +284,14 @@ def find_duplicates(case: Case, *, limit: int = 5) -> list[Case]:
         .exclude(pk=case.pk)
         .exclude(status=Status.MERGED)
     )
+
+
+def find_duplicates(case: Case, *, limit: int = 5) -> list[Case]:
+    """Earlier cases of the same category within 200 m and 7 days (suggestions, not merges)."""
+    if case.lon is None or case.lat is None:
+        return []
+    radius = settings.ZHIZHI_DUPLICATE_RADIUS_M
+    candidates = duplicate_candidates(case)
     # Coordinates first (a busy spot has many candidates), whole rows only for the nearest few.
     scored = []
     for pk, lon, lat in candidates.values_list("pk", "lon", "lat")[:200]:
