@@ -155,9 +155,16 @@ def cases_q(user: User) -> Q:
 def visible_cases(user: User) -> QuerySet[Case]:
     from zhizhi.cases.models import Case
 
+    return restrict_cases(Case.objects.all(), user)
+
+
+def restrict_cases(qs: QuerySet[Case], user: User) -> QuerySet[Case]:
+    """`qs` limited to the cases `user` may see: `visible_cases` as a condition on `qs`'s own rows.
+    Prefer it to `pk__in=visible_cases(user)`: SQLite crosses such a subquery's list with the other
+    `IN` lists of a query (a hotline figure on the demo township took 28 s that way, 0.1 s this way)."""
     if not user.is_authenticated or not user.is_active:
-        return Case.objects.none()
-    return Case.objects.filter(cases_q(user))
+        return qs.none()
+    return qs.filter(cases_q(user))
 
 
 def can_see_case(user: User, case: Case) -> bool:

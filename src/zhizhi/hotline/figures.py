@@ -177,9 +177,10 @@ FIGURES: dict[str, Figure] = {
 
 def _restrict(qs: QuerySet[Any], user: User) -> QuerySet[Any]:
     """Calls, cases, meetings or decisions limited to what `user` may see."""
+    if qs.model is Case:  # on the rows themselves: a subquery here took SQLite 28 s (scope.restrict_cases)
+        return scope.restrict_cases(qs, user)
     visible: dict[type, Callable[[User], QuerySet[Any]]] = {
         Call: queries.visible_calls,
-        Case: scope.visible_cases,
         Meeting: queries.visible_meetings,
         Decision: queries.visible_decisions,
     }
