@@ -16,7 +16,8 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -191,14 +192,22 @@ def enforcement_new(request: HttpRequest, org_id: int) -> HttpResponse:
 # --- Campaigns and tasks ---------------------------------------------------------------------------
 
 
+def _count_per_campaign(model: type[InspectionTask] | type[Inspection]) -> Coalesce:
+    """How many rows of `model` belong to the outer query's campaign."""
+    rows = model.objects.filter(campaign=OuterRef("pk")).order_by().values("campaign")
+    return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
+
+
 @require_GET
 @page
 def campaigns(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
+    # One count per campaign each, as subqueries: COUNT(DISTINCT) over both joins multiplied every
+    # campaign's tasks by its inspections first (1.8 s for the demo township's 40 campaigns).
     qs = (
         queries.visible_campaigns(user)
         .annotate(
-            task_count=Count("tasks", distinct=True), inspection_count=Count("inspections", distinct=True)
+            task_count=_count_per_campaign(InspectionTask), inspection_count=_count_per_campaign(Inspection)
         )
         .order_by("-starts_on", "-id")
     )
