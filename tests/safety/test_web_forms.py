@@ -26,7 +26,7 @@ from tests.township import VILLAGE_A, VILLAGE_B
 from tests.web.conftest import PASSWORD, login
 from zhizhi.accounts.models import PersonalDataAccess, Role, User
 from zhizhi.cases.models import Case, CaseEvent
-from zhizhi.safety import importer
+from zhizhi.safety import importer, services
 from zhizhi.safety.models import (
     Campaign,
     EnforcementAction,
@@ -792,3 +792,22 @@ def test_the_forms_in_english(world: World) -> None:
     shown = page(c, f"/safety/campaigns/{world.sweep.pk}/")
     assert "Assign inspection tasks" in shown
     assert "派发检查任务" not in shown
+
+
+def test_the_campaign_list_counts_each_campaign_s_tasks_and_inspections(world: World) -> None:
+    dispatcher = world.t.users["dispatcher"]
+    services.assign_tasks(
+        actor=dispatcher,
+        campaign=world.sweep,
+        organisations=[world.orgs["A"], world.orgs["C"], world.orgs["E"]],
+        inspector="handler_emg",
+    )
+    idle = services.create_campaign(
+        actor=dispatcher, name="节前检查", kind="campaign", region="330903107000", starts_on=date(2024, 12, 1)
+    )
+    listed = login("dispatcher").get("/safety/campaigns/").context["page_obj"].object_list
+    # the sweep's two inspections: one of organisation C, one patrol
+    assert {c.pk: (c.task_count, c.inspection_count) for c in listed} == {
+        world.sweep.pk: (3, 2),
+        idle.pk: (0, 0),
+    }
