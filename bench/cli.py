@@ -367,6 +367,7 @@ class Runner:
             raise RuntimeError(f"generator baseline failed ({brc}); see {self.logs / 'demo-baseline.log'}")
         gen = json.loads(out.read_text())
         out.unlink()
+        shown = self.worker("pages", {"requests": 3 if self.quick else 5}, url)
         results = {
             "command": " ".join(cmd[-8:]) if zhizhi.exists() else " ".join(cmd),
             "figure": {"seconds": round(seconds, 2), "peak_rss_mib": round(rss / 1024, 1)},
@@ -377,6 +378,7 @@ class Runner:
                 "peak_rss_mib": round(brss / 1024, 1),
                 "generator": gen,
             },
+            "pages": shown,
         }
         dbs.remove_sqlite(db)
         dbs.remove_sqlite(base_db)
@@ -400,6 +402,24 @@ class Runner:
                 round(rss / brss, 2) if brss else None,
             ),
         ]
+        base = shown["baseline"]["p50_ms"]
+        slowest: dict[str, dict[str, Any]] = {}
+        for row in shown["pages"]:
+            if row["page"] not in slowest or row["p50_ms"] > slowest[row["page"]]["p50_ms"]:
+                slowest[row["page"]] = row
+        for path, row in slowest.items():
+            rows.append(
+                Row(
+                    "demo pages (sqlite)",
+                    f"{path} p50, slowest role",
+                    row["p50_ms"],
+                    "ms",
+                    base,
+                    "GET /healthz",
+                    round(row["p50_ms"] / base, 1) if base else None,
+                    note=f"{row['role']}; status {row['status']}",
+                )
+            )
         self.save("demo", {"seed": seed, "year": year, "scale": scale}, results, rows)
 
     def finish(self) -> None:

@@ -455,7 +455,87 @@ def lists(p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# --- Pages of the demo township ---------------------------------------------------------------------
+
+# What each role opens in a day, on the demo township `make run` builds (SQLite): the desk, the
+# dashboard, the lists and each domain's figures. A figure query that SQLite plans badly shows here
+# first (the dashboard once took 109 s on it: docs/benchmarks.md, fix 27).
+DEMO_PAGES = [
+    "/",
+    "/metrics/",
+    "/cases/",
+    "/cases/?sort=urgency",
+    "/hotline/",
+    "/hotline/figures/",
+    "/safety/",
+    "/safety/inspections/",
+    "/safety/campaigns/",
+    "/petitions/",
+    "/petitions/figures/",
+    "/mediation/",
+    "/mediation/figures/",
+    "/map/cases.json",
+]
+DEMO_ROLES = (
+    Role.DISPATCHER,
+    Role.LEADER,
+    Role.HOTLINE_OPERATOR,
+    Role.VILLAGE_CADRE,
+    Role.GRID_WORKER,
+    Role.HANDLER,
+)
+
+
+def pages(p: dict[str, Any]) -> dict[str, Any]:
+    """Each page of DEMO_PAGES for one user of each role, in-process (Django's test client): once to
+    warm up, then `requests` times; p50 and the slowest. Pages a role may not open (403) are skipped.
+    Baseline: /healthz, the same stack's cheapest page."""
+    from django.test import Client
+
+    requests_each = int(p.get("requests", 5))
+
+    def timed(client: Client, path: str) -> tuple[int, list[float]]:
+        status = client.get(path).status_code
+        times = []
+        for _ in range(requests_each):
+            t = time.perf_counter()
+            client.get(path)
+            times.append((time.perf_counter() - t) * 1000)
+        return status, times
+
+    anonymous = Client(HTTP_HOST="localhost")
+    _, base = timed(anonymous, "/healthz")
+    out: list[dict[str, Any]] = []
+    for role in DEMO_ROLES:
+        user = User.objects.filter(role=role, is_active=True).order_by("username").first()
+        if user is None:
+            continue
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(user)
+        for path in DEMO_PAGES:
+            status, times = timed(client, path)
+            if status == 403:
+                continue
+            out.append(
+                {
+                    "page": path,
+                    "user": user.username,
+                    "role": role,
+                    "status": status,
+                    "p50_ms": round(stats.percentile(times, 50), 2),
+                    "max_ms": round(max(times), 2),
+                }
+            )
+    return {
+        "requests_each": requests_each,
+        "baseline": {"page": "/healthz", "p50_ms": round(stats.percentile(base, 50), 2)},
+        "pages": out,
+        "cases": Case.objects.count(),
+    }
+
+
 TASKS: dict[str, Task] = {
+    "pages": pages,
     "intake": intake,
     "http": http,
     "dataset": dataset,

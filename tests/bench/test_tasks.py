@@ -46,3 +46,15 @@ def test_the_pages_measured_open_with_the_session_the_benchmark_makes(
     assert r.status_code == 200
     assert r.wsgi_request.user.pk == user.pk
     assert Client().get(path).status_code == 302  # without the session: to the login page
+
+
+def test_the_demo_pages_open_for_every_role_that_may_see_them(township: Township) -> None:
+    result = tasks.pages({"requests": 1})
+    assert result["baseline"]["page"] == "/healthz"
+    assert {(row["status"]) for row in result["pages"]} == {200}
+    opened = {(row["role"], row["page"]) for row in result["pages"]}
+    assert {page for role, page in opened if role == "dispatcher"} == set(tasks.DEMO_PAGES)
+    # a grid worker does not work the hotline desk: those pages are skipped (403), not measured
+    assert ("grid_worker", "/hotline/") not in opened
+    assert ("grid_worker", "/metrics/") in opened
+    assert {row["role"] for row in result["pages"]} == set(tasks.DEMO_ROLES)
