@@ -38,6 +38,7 @@ from zhizhi.mediation.models import (
 )
 from zhizhi.mediation.workflow import DISPUTE, DISPUTE_WORKFLOW
 from zhizhi.territory.models import Level, Region
+from zhizhi.territory.queries import ancestor_codes
 
 if TYPE_CHECKING:
     from zhizhi.cases.models import Case
@@ -125,17 +126,10 @@ def may_mediate(user: User, case: Case) -> bool:
 def eligible_mediators(case: Case) -> list[User]:
     """Everyone `may_mediate` allows for this dispute, in one query (for a form's choices): the active
     handlers of its department and the active village cadres whose regions hold its place."""
-    prefixes = _path_prefixes(case.region_path)
-    q = Q(role=Role.VILLAGE_CADRE, regions__path__in=prefixes)
+    q = Q(role=Role.VILLAGE_CADRE, regions__code__in=ancestor_codes(case.region_path))
     if case.department_id is not None:
         q |= Q(role=Role.HANDLER, departments=case.department_id)
     return list(User.objects.filter(q, is_active=True).distinct().order_by("role", "username"))
-
-
-def _path_prefixes(path: str) -> list[str]:
-    """The region paths that are a prefix of `path` ("/a/b/" → "/a/", "/a/b/"), i.e. its ancestors'."""
-    parts = [p for p in path.split("/") if p]
-    return ["/" + "/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
 
 
 def _usernames(value: Any) -> list[str]:
