@@ -259,26 +259,6 @@ def count(
     return apply_workbench(base, f, now=now).count()
 
 
-def evaluate(
-    kpi: Kpi,
-    base: QuerySet[Case],
-    *,
-    region: str | None = None,
-    period: Period | None = None,
-    now: datetime | None = None,
-) -> Figure:
-    """One figure: counts of the KPI's numerator (and denominator) on `base`."""
-    num_f = filter_for(kpi, "numerator", region=region, period=period)
-    den_f = filter_for(kpi, "denominator", region=region, period=period) if kpi.is_rate else None
-    return Figure(
-        kpi=kpi,
-        numerator=count(base, num_f, now=now),
-        denominator=count(base, den_f, now=now) if den_f is not None else None,
-        numerator_query=encode(num_f),
-        denominator_query=encode(den_f) if den_f is not None else None,
-    )
-
-
 def evaluate_all(
     base: QuerySet[Case],
     *,
@@ -287,8 +267,9 @@ def evaluate_all(
     keys: Iterable[str] | None = None,
     now: datetime | None = None,
 ) -> list[Figure]:
-    """The figures of `keys` (all KPIs), each equal to `evaluate`'s, with one pass over the cases per
-    period: the KPIs of the period share one scan, those about the present (overdue) another."""
+    """The figures of `keys` (all KPIs) on `base`: each part equals `count` of its filter (the list's
+    count), counted in one pass over the cases per period — the KPIs of the period share one scan,
+    those about the present (overdue) another (`cases.queries.count_each`)."""
     chosen = [BY_KEY[k] for k in keys] if keys is not None else list(KPIS)
     now = now or timezone.now()
     parts = [
