@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from django.db.models import Q
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser.conftest import login
 from zhizhi.accounts.models import User
@@ -81,7 +82,9 @@ def test_an_event_from_the_phone_to_the_archive_and_the_dashboard(demo, new_page
     phone.fill("#id_description", "早上七点起，约五个摊位")
     phone.set_input_files("#id_photos", files=[{"name": "现场.png", "mimeType": "image/png", "buffer": PNG}])
     phone.click("[data-locate]")
-    phone.wait_for_function("document.querySelector('input[name=lon]').value !== ''")
+    # A web-first assertion, polled by Playwright itself: `wait_for_function` with a string evaluates
+    # it in the page, which the page's CSP (script-src 'self') refuses once it has to poll.
+    expect(phone.locator("input[name=lon]")).not_to_have_value("", timeout=15_000)
     assert "已定位" in phone.locator("[data-loc-status]").inner_text()
     phone.click("[data-testid=submit-case]")
     phone.wait_for_url(re.compile(r".*/cases/\d+/$"))
