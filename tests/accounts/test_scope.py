@@ -292,6 +292,24 @@ def test_a_valid_token_authenticates_and_records_its_use(township: Township) -> 
     assert (token.key_hash != raw, raw.startswith("zz_"), token.hint) == (True, True, raw[-4:])
 
 
+@pytest.mark.parametrize(("minutes_ago", "touched"), [(4, False), (6, True)])
+def test_a_token_records_its_use_at_most_every_five_minutes(
+    township: Township, minutes_ago: int, touched: bool
+) -> None:
+    # Given a token last used a few minutes ago
+    token, raw = ApiToken.issue(township.users["dispatcher"], "phone")
+    earlier = (timezone.now() - timedelta(minutes=minutes_ago)).replace(microsecond=0)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=earlier)
+    # When it is used again
+    start = timezone.now()
+    r = Client().get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
+    # Then its use is written again only when the last write is over five minutes old
+    token.refresh_from_db()
+    assert (r.status_code, r.json()["username"]) == (200, "dispatcher")
+    assert (token.last_used_at >= start) is touched
+    assert (token.last_used_at == earlier) is not touched
+
+
 def test_token_needs_no_csrf_for_writes(township: Township) -> None:
     r = Api(township.users["grid_a1"]).post("/cases", _body())
     assert r.status_code == 201

@@ -24,9 +24,11 @@ from tests.cases.factories import (
 )
 from tests.township import Township
 from zhizhi.accounts import scope
+from zhizhi.api import present
 from zhizhi.cases import services
 from zhizhi.cases.models import Case, CaseEvent, IdempotencyKey, Status
 from zhizhi.core.errors import DomainError
+from zhizhi.web.templatetags.workbench import status_label
 
 pytestmark = pytest.mark.django_db
 
@@ -315,6 +317,39 @@ def test_duplicate_suggestions_are_same_category_within_200_m_and_7_days(townshi
         (near.pk, 150.0),
         (edge.pk, 199.9),
     ]
+
+
+def test_duplicate_suggestions_are_found_and_shown_in_one_query(
+    township: Township, django_assert_num_queries: Any
+) -> None:
+    # Given an earlier case 100 m away, assigned to a department
+    new_at = T0 + timedelta(days=2)
+    earlier = create(township, now=new_at - timedelta(days=1), lat=north(100), title="路灯不亮")
+    act(township, earlier, "dispatch", "dispatcher", {"department": "enforcement"}, now=new_at - timedelta(hours=20))
+    stored = Case.objects.get(pk=earlier.pk)
+    case = create(township, now=new_at)
+    user = township.users["grid_a1"]
+    # When its suggestions are found, filtered by scope and presented as the API presents them
+    with django_assert_num_queries(1):
+        found = services.find_duplicates(case)
+        shown = [present.duplicate(c) for c in scope.seen_among(user, found)]
+        label = status_label(found[0])
+    # Then the one query carried every field they read, with the stored values
+    assert shown == [
+        {
+            "id": earlier.pk,
+            "title": "路灯不亮",
+            "status": stored.status,
+            "received_at": stored.received_at,
+            "distance_m": 100.0,
+        }
+    ]
+    assert (found[0].department_id, found[0].region_path, label) == (
+        stored.department_id,
+        stored.region_path,
+        status_label(stored),
+    )
+    assert stored.status == "dispatched"
 
 
 def test_no_duplicates_without_coordinates(township: Township) -> None:

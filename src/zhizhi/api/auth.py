@@ -16,14 +16,14 @@ TOUCH_EVERY = timedelta(minutes=5)
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        found = ApiToken.lookup(token)
-        if found is None or not found.user.is_active:
-            return None
         now = timezone.now()
-        if found.last_used_at is None or now - found.last_used_at > TOUCH_EVERY:
-            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
-        request.user = found.user
-        return found.user
+        user = ApiToken.lookup(token, used_since=now - TOUCH_EVERY)
+        if user is None:
+            return None
+        if not user.token_used_since:  # type: ignore[attr-defined]
+            ApiToken.objects.filter(pk=user.token_id).update(last_used_at=now)  # type: ignore[attr-defined]
+        request.user = user
+        return user
 
 
 class SessionAuth(APIKeyCookie):

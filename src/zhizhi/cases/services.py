@@ -7,6 +7,7 @@ Both take a required keyword-only `actor`, validate everything before writing, a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -286,24 +287,39 @@ def duplicate_candidates(case: Case) -> QuerySet[Case]:
     )
 
 
+# What a duplicate suggestion shows (id, title, status, time), what deciding who may see it reads
+# (`scope.can_see_case`) and the coordinates: loaded in the one query, in the model's field order
+# (as `Model.from_db` takes them).
+_DUPLICATE_NEEDS = frozenset(
+    {"id", "lon", "lat", "title", "status", "case_type", "received_at", "region_path"}
+    | {"department_id", "assignee_id", "created_by_id"}
+)
+
+
+@functools.cache
+def _duplicate_fields() -> tuple[str, ...]:
+    return tuple(f.attname for f in Case._meta.concrete_fields if f.attname in _DUPLICATE_NEEDS)
+
+
 def find_duplicates(case: Case, *, limit: int = 5) -> list[Case]:
-    """Earlier cases of the same category within 200 m and 7 days (suggestions, not merges)."""
+    """Earlier cases of the same category within 200 m and 7 days (suggestions, not merges), nearest
+    first. One query: the candidates' coordinates come with the few fields a suggestion shows, and
+    only the nearest `limit` become (partly loaded) cases."""
     if case.lon is None or case.lat is None:
         return []
     radius = settings.ZHIZHI_DUPLICATE_RADIUS_M
+    fields = _duplicate_fields()
+    at_id, at_lon, at_lat = fields.index("id"), fields.index("lon"), fields.index("lat")
     candidates = duplicate_candidates(case)
-    # Coordinates first (a busy spot has many candidates), whole rows only for the nearest few.
     scored = []
-    for pk, lon, lat in candidates.values_list("pk", "lon", "lat")[:200]:
-        d = distance_m(case.lon, case.lat, float(lon or 0), float(lat or 0))
+    for row in candidates.values_list(*fields)[:200]:
+        d = distance_m(case.lon, case.lat, float(row[at_lon] or 0), float(row[at_lat] or 0))
         if d <= radius:
-            scored.append((d, pk))
+            scored.append((d, row[at_id], row))
     scored.sort()
-    nearest = scored[:limit]
-    rows = Case.objects.in_bulk([pk for _, pk in nearest]) if nearest else {}
     found = []
-    for d, pk in nearest:
-        other = rows[pk]
+    for d, _, row in scored[:limit]:
+        other = Case.from_db(candidates.db, list(fields), row)
         other.distance_m = round(d, 1)  # type: ignore[attr-defined]
         found.append(other)
     return found
