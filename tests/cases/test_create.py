@@ -325,7 +325,14 @@ def test_duplicate_suggestions_are_found_and_shown_in_one_query(
     # Given an earlier case 100 m away, assigned to a department
     new_at = T0 + timedelta(days=2)
     earlier = create(township, now=new_at - timedelta(days=1), lat=north(100), title="路灯不亮")
-    act(township, earlier, "dispatch", "dispatcher", {"department": "enforcement"}, now=new_at - timedelta(hours=20))
+    act(
+        township,
+        earlier,
+        "dispatch",
+        "dispatcher",
+        {"department": "enforcement"},
+        now=new_at - timedelta(hours=20),
+    )
     stored = Case.objects.get(pk=earlier.pk)
     case = create(township, now=new_at)
     user = township.users["grid_a1"]
