@@ -159,6 +159,41 @@ def test_calls_are_seen_by_the_desk_and_by_whoever_sees_their_case(township: Tow
     assert (exc.value.code, exc.value.status) == ("call_not_found", 404)
 
 
+def test_call_figures_apply_the_case_scope_through_the_join(township: Township) -> None:
+    # Given a town-wide call, and a call whose case was dispatched to the enforcement department
+    answered(township)
+    in_a = opened(township)
+    act(
+        township,
+        in_a.case,
+        "dispatch",
+        "dispatcher",
+        {"department": "enforcement"},
+        now=MON + timedelta(minutes=5),
+    )
+    f = figures.FigureFilter.build(year=2024, as_of=at("2024-03-20 12:00"))
+    seen = {}
+    for username, user in township.users.items():
+        # Then each user's figure counts the calls they may see: the desk all, the department's
+        # handler and village A's staff the one with their case, the others none
+        seen[username] = figures.evaluate("calls_received", f, user).numerator
+        assert seen[username] == queries.visible_calls(user).count(), username
+        # with the case scope a condition through the join, not a subquery over the cases
+        assert "SELECT" not in str(figures.drill("calls_received", f, user).query).split("WHERE", 1)[1]
+    assert seen == {
+        "operator": 2,
+        "dispatcher": 2,
+        "leader": 2,
+        "admin": 2,
+        "grid_a1": 1,
+        "cadre_a": 1,
+        "handler_enf": 1,
+        "grid_b1": 0,
+        "cadre_b": 0,
+        "handler_emg": 0,
+    }
+
+
 # --- Meetings and decisions ------------------------------------------------------------------------------
 
 

@@ -160,14 +160,17 @@ def can_create_in(user: User, region: Region, case_type: CaseType | str = "event
 # --- Cases ---------------------------------------------------------------------------------------
 
 
-def cases_q(user: User) -> Q:
+def cases_q(user: User, via: str = "") -> Q:
+    """The cases `user` may see, as a condition on case rows — or, with `via` (e.g. "case__"), on
+    rows that point to a case, through the join (a row without a case matches only for a user who
+    sees everything)."""
     if sees_everything(user):
         return Q()
-    q = _path_q(region_paths(user), "region_path")
+    q = _path_q(region_paths(user), f"{via}region_path")
     depts = department_ids(user)
     if depts:
-        q |= Q(department_id__in=depts)
-    q |= Q(assignee_id=user.pk) | Q(created_by_id=user.pk)
+        q |= Q(**{f"{via}department_id__in": depts})
+    q |= Q(**{f"{via}assignee_id": user.pk}) | Q(**{f"{via}created_by_id": user.pk})
     return q
 
 

@@ -179,8 +179,9 @@ def _restrict(qs: QuerySet[Any], user: User) -> QuerySet[Any]:
     """Calls, cases, meetings or decisions limited to what `user` may see."""
     if qs.model is Case:  # on the rows themselves: a subquery here took SQLite 28 s (scope.restrict_cases)
         return scope.restrict_cases(qs, user)
+    if qs.model is Call:
+        return queries.restrict_calls(qs, user)
     visible: dict[type, Callable[[User], QuerySet[Any]]] = {
-        Call: queries.visible_calls,
         Meeting: queries.visible_meetings,
         Decision: queries.visible_decisions,
     }

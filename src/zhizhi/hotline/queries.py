@@ -30,14 +30,21 @@ def _paths_q(user: User, field: str) -> Q:
 
 
 def visible_calls(user: User) -> QuerySet[Call]:
+    return restrict_calls(Call.objects.all(), user)
+
+
+def restrict_calls(qs: QuerySet[Call], user: User) -> QuerySet[Call]:
+    """`qs` limited to the calls `user` may see: those whose case the user may see (the case scope
+    applied through the join, not as a subquery: see `scope.restrict_cases`), and for the hotline
+    desk's roles every call in their regions or not yet placed."""
     if not user.is_authenticated or not user.is_active:
-        return Call.objects.none()
+        return qs.none()
     if scope.sees_everything(user):
-        return Call.objects.all()
-    q = Q(case__in=scope.visible_cases(user))
+        return qs
+    q = Q(case__isnull=False) & scope.cases_q(user, via="case__")
     if scope.role_of(user) in DESK_ROLES:
         q |= _paths_q(user, "region_path") | Q(region_path="")
-    return Call.objects.filter(q)
+    return qs.filter(q)
 
 
 def get_call(user: User, pk: int) -> Call:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import calendar as pycal
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from zhizhi.metrics.kpis import Period, case_filter, encode
 from zhizhi.territory.models import Region
 
 MAX_DAILY_DAYS = 92  # longer periods are broken down by month
+MAX_MONTH_FILTERS = 24  # up to this many months are counted in one pass of per-month filters
 
 
 @dataclass(frozen=True)
@@ -41,20 +42,42 @@ def _months(period: Period) -> list[tuple[date, date]]:
     return out
 
 
-def intake_over_time(qs: QuerySet[Case], *, region: str | None, period: Period) -> tuple[str, list[Bucket]]:
-    """('day' | 'month', buckets): every day (or month) of the period, zeros included."""
-    tz = timezone.get_default_timezone()
+def _per_day(base: QuerySet[Case]) -> dict[date, int]:
+    """Cases received on each local day (days without any are absent)."""
     rows = dict(
-        _base(qs, region, period)
-        .annotate(day=TruncDate("received_at", tzinfo=tz))
+        base.annotate(day=TruncDate("received_at", tzinfo=timezone.get_default_timezone()))
         .order_by()
         .values_list("day")
         .annotate(n=Count("id"))
     )
-    per_day: dict[date, int] = {
-        (d if isinstance(d, date) else date.fromisoformat(str(d))): n for d, n in rows.items()
-    }
+    return {(d if isinstance(d, date) else date.fromisoformat(str(d))): n for d, n in rows.items()}
+
+
+def _per_span(base: QuerySet[Case], spans: list[tuple[date, date]]) -> list[int]:
+    """Cases received in each span of local days, in one pass: a `COUNT(*) FILTER` per span between
+    its local midnights. Cheaper than grouping by day for a few spans (SQLite computes a local date
+    by calling back into Python for every row: 300 → 70 ms for the demo's year by month)."""
+    tz = timezone.get_default_timezone()
+
+    def midnight(d: date) -> datetime:
+        return datetime.combine(d, time.min, tzinfo=tz)
+
+    counts = base.aggregate(
+        **{
+            f"s{i}": Count(
+                "id", filter=Q(received_at__gte=midnight(a), received_at__lt=midnight(b + timedelta(days=1)))
+            )
+            for i, (a, b) in enumerate(spans)
+        }
+    )
+    return [counts[f"s{i}"] for i in range(len(spans))]
+
+
+def intake_over_time(qs: QuerySet[Case], *, region: str | None, period: Period) -> tuple[str, list[Bucket]]:
+    """('day' | 'month', buckets): every day (or month) of the period, zeros included."""
+    base = _base(qs, region, period)
     if period.days <= MAX_DAILY_DAYS:
+        per_day = _per_day(base)
         days = [period.start + timedelta(days=i) for i in range(period.days)]
         return "day", [
             Bucket(
@@ -65,18 +88,21 @@ def intake_over_time(qs: QuerySet[Case], *, region: str | None, period: Period) 
             )
             for d in days
         ]
-    buckets = []
-    for start, end in _months(period):
-        n = sum(v for d, v in per_day.items() if start <= d <= end)
-        buckets.append(
-            Bucket(
-                key=start.strftime("%Y-%m"),
-                label=f"{start.year}年{start.month}月",
-                count=n,
-                query=encode(case_filter({}, region=region, received_from=start, received_to=end)),
-            )
+    months = _months(period)
+    if len(months) <= MAX_MONTH_FILTERS:
+        counts = _per_span(base, months)
+    else:  # a long period: one grouping by day costs less than a filter per month
+        per_day = _per_day(base)
+        counts = [sum(v for d, v in per_day.items() if start <= d <= end) for start, end in months]
+    return "month", [
+        Bucket(
+            key=start.strftime("%Y-%m"),
+            label=f"{start.year}年{start.month}月",
+            count=n,
+            query=encode(case_filter({}, region=region, received_from=start, received_to=end)),
         )
-    return "month", buckets
+        for (start, end), n in zip(months, counts, strict=True)
+    ]
 
 
 def intake_by_category(qs: QuerySet[Case], *, region: str | None, period: Period) -> list[Bucket]:
