@@ -21,7 +21,19 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
 
-from tests.safety.helpers import MICRO_A11, MICRO_A21, MICRO_B11, World, at, code, drive_hazard, snapshot
+from tests.safety.helpers import (
+    MICRO_A11,
+    MICRO_A21,
+    MICRO_B11,
+    World,
+    at,
+    code,
+    drive_hazard,
+    general,
+    inspect,
+    major,
+    snapshot,
+)
 from tests.township import VILLAGE_A, VILLAGE_B
 from tests.web.conftest import PASSWORD, login
 from zhizhi.accounts.models import PersonalDataAccess, Role, User
@@ -811,3 +823,16 @@ def test_the_campaign_list_counts_each_campaign_s_tasks_and_inspections(world: W
         world.sweep.pk: (3, 2),
         idle.pk: (0, 0),
     }
+
+
+def test_the_inspection_list_counts_each_inspection_s_hazards(world: World) -> None:
+    # Given one more inspection, of organisation A, that found two hazards
+    two = inspect(
+        world.t, world.orgs["A"], when=at("2024-11-02 10:00"), hazards=[general(), major()], by="dispatcher"
+    )
+    # When the dispatcher lists inspections (50 to a page: all of the world's)
+    listed = login("dispatcher").get("/safety/inspections/").context["page_obj"].object_list
+    # Then each row's count is its own hazards
+    expected = {i.pk: HazardDetail.objects.filter(inspection=i).count() for i in Inspection.objects.all()}
+    assert {i.pk: i.hazard_count for i in listed} == expected
+    assert expected[two.inspection.pk] == 2

@@ -311,20 +311,14 @@ FIGURES: dict[str, Figure] = {
 def _restrict(qs: QuerySet[Any], user: User) -> QuerySet[Any]:
     """Records of any figure, limited to what `user` may see."""
     model = qs.model
+    # The scope as a condition on the rows themselves, as the lists apply it (`visible_*`): a
+    # `pk IN (SELECT …)` of the visible rows cost SQLite 20 ms a count on the demo township.
     if model is Case:
-        return (
-            qs
-            if scope.sees_everything(user)
-            else qs.filter(pk__in=queries.visible_hazards(user).values("pk"))
-        )
-    if queries.scope_paths(user) is None:  # every organisation, so every inspection and record
-        return qs
-    if model is Organisation:
-        return qs.filter(pk__in=queries.visible_organisations(user).values("pk"))
-    if model is Inspection:
-        return qs.filter(pk__in=queries.visible_inspections(user).values("pk"))
+        return qs if scope.sees_everything(user) else scope.restrict_cases(qs, user).filter(case_type=HAZARD)
+    if model in (Organisation, Inspection):
+        return queries.scoped(qs, user)
     if model is EnforcementAction:
-        return qs.filter(pk__in=queries.visible_enforcements(user).values("pk"))
+        return queries.scoped(qs, user, "organisation__region_path")
     raise TypeError(f"no scope for {model.__name__}")
 
 

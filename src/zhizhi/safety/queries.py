@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from zhizhi.accounts import scope
 from zhizhi.accounts.models import Department, PersonalDataAccess, Role, User
@@ -27,6 +28,7 @@ from zhizhi.safety.models import (
     Campaign,
     Committee,
     EnforcementAction,
+    HazardDetail,
     Inspection,
     InspectionKind,
     Organisation,
@@ -80,13 +82,15 @@ def scope_q(user: User, field: str = "region_path") -> Q | None:
     return None if paths is None else _path_q(paths, field)
 
 
-def _scoped(qs: QuerySet[Any], user: User, field: str = "region_path") -> QuerySet[Any]:
+def scoped(qs: QuerySet[Any], user: User, field: str = "region_path") -> QuerySet[Any]:
+    """`qs` limited to the rows whose `field` (a region path) lies in the user's scope: a condition
+    on the rows themselves, which the figures use rather than `pk IN (SELECT … visible …)`."""
     q = scope_q(user, field)
     return qs if q is None else qs.filter(q)
 
 
 def visible_organisations(user: User) -> QuerySet[Organisation]:
-    return _scoped(Organisation.objects.all(), user)
+    return scoped(Organisation.objects.all(), user)
 
 
 def get_organisation(user: User, pk: int) -> Organisation:
@@ -97,11 +101,11 @@ def get_organisation(user: User, pk: int) -> Organisation:
 
 
 def visible_inspections(user: User) -> QuerySet[Inspection]:
-    return _scoped(Inspection.objects.all(), user)
+    return scoped(Inspection.objects.all(), user)
 
 
 def visible_enforcements(user: User) -> QuerySet[EnforcementAction]:
-    return _scoped(EnforcementAction.objects.all(), user, "organisation__region_path")
+    return scoped(EnforcementAction.objects.all(), user, "organisation__region_path")
 
 
 def get_inspection(user: User, pk: int) -> Inspection:
@@ -286,10 +290,15 @@ def apply_inspections(qs: QuerySet[Inspection], f: InspectionFilter) -> QuerySet
 
 def inspections_for(user: User, f: InspectionFilter) -> QuerySet[Inspection]:
     """The user's visible inspections under the filter, newest first."""
+    # The hazards counted per row as a subquery, and the region without its boundary: a count over
+    # the join grouped every inspection by all the joined columns, the region's GeoJSON included
+    # (SQLite: 258 ms for the demo township's first page, docs/benchmarks.md fix 34).
+    hazards = HazardDetail.objects.filter(inspection=OuterRef("pk")).order_by().values("inspection")
     return (
         apply_inspections(visible_inspections(user), f)
         .select_related("organisation", "region", "campaign", "inspector")
-        .annotate(hazard_count=Count("hazards", distinct=True))
+        .defer("region__boundary")
+        .annotate(hazard_count=Coalesce(Subquery(hazards.annotate(n=Count("pk")).values("n")), 0))
         .order_by("-inspected_at", "-id")
     )
 
