@@ -293,14 +293,21 @@ def inspections_for(user: User, f: InspectionFilter) -> QuerySet[Inspection]:
     # The hazards counted per row as a subquery, and the region without its boundary: a count over
     # the join grouped every inspection by all the joined columns, the region's GeoJSON included
     # (SQLite: 258 ms for the demo township's first page, docs/benchmarks.md fix 34).
-    hazards = HazardDetail.objects.filter(inspection=OuterRef("pk")).order_by().values("inspection")
     return (
         apply_inspections(visible_inspections(user), f)
         .select_related("organisation", "region", "campaign", "inspector")
         .defer("region__boundary")
-        .annotate(hazard_count=Coalesce(Subquery(hazards.annotate(n=Count("pk")).values("n")), 0))
+        .annotate(hazard_count=count_per_row(HazardDetail, "inspection"))
         .order_by("-inspected_at", "-id")
     )
+
+
+def count_per_row(model: type[Any], fk: str) -> Coalesce:
+    """How many rows of `model` point through `fk` to the outer query's row (0 when none), as a
+    subquery: counting over a join instead groups the outer rows by every selected column, and
+    multiplies them when two such counts share the query."""
+    rows = model.objects.filter(**{fk: OuterRef("pk")}).order_by().values(fk)
+    return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
 
 
 def _day_start(d: date) -> datetime:

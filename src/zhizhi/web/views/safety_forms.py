@@ -16,8 +16,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -192,12 +191,6 @@ def enforcement_new(request: HttpRequest, org_id: int) -> HttpResponse:
 # --- Campaigns and tasks ---------------------------------------------------------------------------
 
 
-def _count_per_campaign(model: type[InspectionTask] | type[Inspection]) -> Coalesce:
-    """How many rows of `model` belong to the outer query's campaign."""
-    rows = model.objects.filter(campaign=OuterRef("pk")).order_by().values("campaign")
-    return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
-
-
 @require_GET
 @page
 def campaigns(request: HttpRequest) -> HttpResponse:
@@ -207,7 +200,8 @@ def campaigns(request: HttpRequest) -> HttpResponse:
     qs = (
         queries.visible_campaigns(user)
         .annotate(
-            task_count=_count_per_campaign(InspectionTask), inspection_count=_count_per_campaign(Inspection)
+            task_count=queries.count_per_row(InspectionTask, "campaign"),
+            inspection_count=queries.count_per_row(Inspection, "campaign"),
         )
         .order_by("-starts_on", "-id")
     )
