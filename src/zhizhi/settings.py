@@ -168,6 +168,9 @@ ZHIZHI_DUPLICATE_RADIUS_M = 200
 ZHIZHI_DUPLICATE_WINDOW_DAYS = 7
 ZHIZHI_DUE_SOON_HOURS = 24
 ZHIZHI_MAX_DESCRIPTION = 5000
+# PostgreSQL: the few written-out statements every request runs are prepared once per connection
+# (zhizhi.core.prepared). 0 behind a connection pooler in transaction mode.
+ZHIZHI_PG_PREPARED = os.environ.get("ZHIZHI_PG_PREPARED", "1") != "0"
 # Workbench (zhizhi.web): map tiles (empty: no base layer, polygons only), uploads, exports.
 ZHIZHI_MAP_TILE_URL = os.environ.get("ZHIZHI_MAP_TILE_URL", "")
 ZHIZHI_MAP_TILE_ATTRIBUTION = os.environ.get("ZHIZHI_MAP_TILE_ATTRIBUTION", "")

@@ -15,6 +15,8 @@ from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zhizhi.core.prepared import prepared
+
 
 class Role(models.TextChoices):
     GRID_WORKER = "grid_worker", _("网格员")
@@ -103,22 +105,26 @@ class ApiToken(models.Model):
 
     @classmethod
     def lookup(cls, raw: str, *, used_since: datetime) -> User | None:
-        """The active user holding this unrevoked token, or None. One query written out: every API
-        request runs it, and the ORM's compiling of the token-and-user join cost more than the query
-        itself. The user carries `token_id`, and `token_used_since`: whether the token was last
-        used at or after `used_since` (computed in SQL: an extra column of a raw query is not
-        converted, and SQLite would hand back the time as text)."""
+        """The active user holding this unrevoked token, or None. One query written out and prepared
+        once per connection (`core.prepared`): every API request runs it, and compiling the
+        token-and-user join, then planning it, cost more than running it. The user carries
+        `token_id`, and `token_used_since`: whether the token was last used at or after
+        `used_since` (computed in SQL: an extra column of a raw query is not converted, and SQLite
+        would hand back the time as text). The user's columns are named, not `u.*`, so that a
+        column added by a later migration does not change the prepared statement's result."""
         ops = connection.ops
         token, user = ops.quote_name(cls._meta.db_table), ops.quote_name(User._meta.db_table)
-        found = list(
-            User.objects.raw(
-                "SELECT u.*, t.id AS token_id, "  # noqa: S608
-                "CASE WHEN t.last_used_at >= %s THEN 1 ELSE 0 END AS token_used_since "
-                f"FROM {token} t JOIN {user} u ON u.id = t.user_id "
-                "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active = %s",
-                [ops.adapt_datetimefield_value(used_since), _hash_token(raw), True],
+        columns = ", ".join(f"u.{ops.quote_name(f.column)}" for f in User._meta.concrete_fields)
+        with prepared(connection.alias):
+            found = list(
+                User.objects.raw(
+                    f"SELECT {columns}, t.id AS token_id, "  # noqa: S608 - names from the models
+                    "CASE WHEN t.last_used_at >= %s THEN 1 ELSE 0 END AS token_used_since "
+                    f"FROM {token} t JOIN {user} u ON u.id = t.user_id "
+                    "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active = %s",
+                    [ops.adapt_datetimefield_value(used_since), _hash_token(raw), True],
+                )
             )
-        )
         return found[0] if found else None
 
 

@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 
 from zhizhi.accounts.models import Role, User
 from zhizhi.core.errors import NotFound, PermissionDenied
+from zhizhi.core.prepared import prepared
 
 if TYPE_CHECKING:
     from zhizhi.cases.models import Case
@@ -47,7 +48,8 @@ def _load_memberships(user: User) -> None:
         f"WHERE ur.user_id = %s UNION ALL SELECT NULL, ud.department_id FROM {through_d} ud "
         "WHERE ud.user_id = %s"
     )
-    with connections[user._state.db or DEFAULT_DB_ALIAS].cursor() as cursor:
+    using = user._state.db or DEFAULT_DB_ALIAS
+    with prepared(using), connections[using].cursor() as cursor:
         cursor.execute(sql, [user.pk, user.pk])
         rows = cursor.fetchall()
     user._zz_region_paths = sorted(path for path, _ in rows if path is not None)  # type: ignore[attr-defined]

@@ -18,6 +18,8 @@ from django.db import connections, router
 from django.db.models import Field, Model
 from django.db.models.signals import post_save, pre_save
 
+from zhizhi.core.prepared import prepared
+
 
 @dataclass(frozen=True)
 class _Statement:
@@ -72,7 +74,7 @@ def insert(obj: Model, *, using: str | None = None) -> None:
     obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
     connection = connections[alias]
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in statement.fields]
-    with connection.cursor() as cursor:
+    with prepared(alias), connection.cursor() as cursor:
         cursor.execute(statement.sql, params)
         if not with_pk:
             pk_column = model._meta.pk.column

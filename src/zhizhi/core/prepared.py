@@ -1,0 +1,78 @@
+"""Statements that PostgreSQL parses and plans once per connection, not once per request.
+
+A few statements run on nearly every request, always in the same shape: the API token check
+(`ApiToken.lookup`), the user's regions and departments (`scope`), the duplicate search of every new
+case (`cases.services.duplicate_candidates`) and each row `core.inserts` writes. They are written
+out by hand, and for each of them PostgreSQL spent more time planning than running: 0.36–0.65 ms of
+planning against 0.03–0.11 ms of execution for the three SELECTs (docs/benchmarks.md, fix 36).
+
+Inside `prepared()`, the connection's new cursors bind their parameters on the server and prepare
+each statement the first time it runs; every later run on that connection reuses the statement and,
+after PostgreSQL's fifth run, its generic plan. This is only for statements whose best plan does not
+depend on their values (a key, a user id, a category and a box on its index, an INSERT). Everything
+the ORM builds keeps Django's default — parameters bound on the client, a plan for the values at
+hand — because a generic plan can be far worse for a report's filters: with every statement
+prepared, the leader's dashboard at a million cases went from 0.70 to 1.60 s (p95).
+
+On SQLite, while queries are logged (DEBUG), or with ZHIZHI_PG_PREPARED=0 (for a connection pooler in transaction mode, which does not
+keep a prepared statement on the server connection that prepared it), `prepared()` changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
+
+# psycopg prepares nothing while a connection's threshold is None, which is what Django sets; the
+# cursors Django makes bind on the client and never prepare, whatever the threshold. A threshold
+# no count reaches lets only `prepared()`'s cursors prepare, and each on its first run.
+_NEVER_BY_COUNT = 2**31 - 1
+
+
+@cache
+def _cursor_class() -> type:
+    """Django's own server-binding cursor (imported only with PostgreSQL), preparing every
+    statement it executes."""
+    from django.db.backends.postgresql import base
+
+    server_binding: Any = base.ServerBindingCursor  # type: ignore[attr-defined]
+
+    class PreparingCursor(server_binding):
+        def execute(
+            self, query: Any, params: Any = None, *, prepare: bool | None = None, **kwargs: Any
+        ) -> Any:
+            return super().execute(query, params, prepare=True if prepare is None else prepare, **kwargs)
+
+    return PreparingCursor
+
+
+def enabled(using: str = DEFAULT_DB_ALIAS) -> bool:
+    return connections[using].vendor == "postgresql" and bool(settings.ZHIZHI_PG_PREPARED)
+
+
+@contextmanager
+def prepared(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Cursors opened on `using` inside the block (including a raw queryset's, when it is iterated
+    inside) prepare their statements. Keep the block to the written-out statement.
+
+    Not while the connection logs its queries (DEBUG, or a test capturing them): Django's log reads
+    a statement's text back from the cursor, which a prepared run does not keep."""
+    connection = connections[using]
+    if not enabled(using) or connection.queries_logged:
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    factory = raw.cursor_factory
+    if raw.prepare_threshold is None:
+        raw.prepare_threshold = _NEVER_BY_COUNT
+    raw.cursor_factory = _cursor_class()
+    try:
+        yield
+    finally:
+        raw.cursor_factory = factory
