@@ -38,7 +38,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--intake", type=int, help="service-layer creates (default 1,000; quick 200)")
     p.add_argument("--seconds", type=float, help="HTTP load per endpoint (default 20; quick 5)")
     p.add_argument("--clients", type=int, default=32, help="concurrent HTTP clients (default 32)")
-    p.add_argument("--threads", type=int, default=4, help="gunicorn gthread threads per worker (default 4)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=4,
+        help="request threads per server worker (zhizhi serve --threads; default 4)",
+    )
     p.add_argument("--requests", type=int, help="list requests per case (default 60; quick 20)")
     p.add_argument("--demo-scale", type=float, help="zhizhi demo --scale (default 1; quick 0.1)")
     p.add_argument("--reuse-db", action="store_true", help="reuse the PostgreSQL database if it exists")
@@ -210,7 +215,7 @@ class Runner:
             "seed": self.args.seed,
             "payloads": 5000 if self.quick else 20000,
             "threads": self.args.threads,
-            "worker_class": "gthread",
+            "server": "zhizhi serve (granian, WSGI), 2 workers",
         }
         self.say(f"http (postgres): {self.args.clients} clients × {seconds:g} s, creates vs bare")
         r = self.worker("http", params, self.postgres())
@@ -248,6 +253,7 @@ class Runner:
                 _ratio(fl, bl, "p99"),
                 "< 100 ms",
                 fl.get("p99") is not None and fl["p99"] < 100,
+                _spread(f),
             ),
         ]
         one = r["single_client"]
@@ -428,6 +434,12 @@ class Runner:
             dbs.pg_drop(self.pg)
         if self.template is not None:
             dbs.remove_sqlite(self.template)
+
+
+def _spread(summary: dict[str, Any]) -> str:
+    """The clients' mean latencies, fastest to slowest: how evenly the server's workers shared them."""
+    means = summary.get("client_mean_ms") or []
+    return f"clients' means {means[0]:.0f}–{means[-1]:.0f} ms" if means else ""
 
 
 def _ratio(a: dict[str, Any], b: dict[str, Any], key: str) -> float | None:

@@ -1,4 +1,4 @@
-"""The server under test (gunicorn, 2 worker processes) and the clients that load it.
+"""The server under test (`zhizhi serve`: granian, 2 worker processes) and the clients that load it.
 
 Clients are threads of one process, each with its own keep-alive `http.client` connection: they
 share the machine's cores with the server and the database, which the report says.
@@ -38,40 +38,34 @@ class Server:
 
 
 @contextmanager
-def gunicorn(
+def server(
     env: dict[str, str],
     *,
     workers: int = 2,
-    worker_class: str = "gthread",
     threads: int = 4,
     log: Path | None = None,
     timeout: float = 60.0,
 ) -> Iterator[Server]:
-    """gunicorn bench.wsgi:application on a free localhost port; stopped (SIGTERM, then SIGKILL)
-    when the block ends. Waits until /healthz answers."""
+    """`zhizhi serve` (granian, WSGI) with bench.wsgi:application on a free localhost port: the
+    production server, as the README starts it. Stopped (SIGTERM, then SIGKILL) when the block
+    ends. Waits until /healthz answers."""
     port = free_port()
     command = [
         sys.executable,
         "-m",
-        "gunicorn",
+        "zhizhi.manage",
+        "serve",
+        "--app",
         "bench.wsgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
         "--workers",
         str(workers),
-        "--worker-class",
-        worker_class,
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--keep-alive",
-        "75",
-        "--backlog",
-        "2048",
-        "--timeout",
-        "120",
-        "--log-level",
-        "warning",
+        "--threads",
+        str(threads),
     ]
-    if worker_class == "gthread":
-        command += ["--threads", str(threads)]
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(  # noqa: S603
         command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -80,7 +74,7 @@ def gunicorn(
         deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {proc.returncode} (see {log})")
+                raise RuntimeError(f"the server exited with {proc.returncode} (see {log})")
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
                 conn.request("GET", "/healthz")
@@ -90,7 +84,7 @@ def gunicorn(
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not answer /healthz in time")
+                raise RuntimeError("the server did not answer /healthz in time")
             time.sleep(0.2)
         yield Server("127.0.0.1", port, command)
     finally:
@@ -125,6 +119,7 @@ class Run:
     statuses: dict[int, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     last_body: bytes = b""
+    client_means: list[float] = field(default_factory=list)
 
     def summary(self, *, ok: tuple[int, ...] = (200, 201)) -> dict[str, Any]:
         good = sum(n for s, n in self.statuses.items() if s in ok)
@@ -137,6 +132,9 @@ class Run:
             "seconds": round(self.seconds, 3),
             "per_second": round(stats.rate(good, self.seconds), 1),
             "latency_ms": stats.summary_ms(self.latencies),
+            # Each client's mean latency, fastest first: a server whose workers took unequal shares
+            # of the keep-alive connections shows two groups here.
+            "client_mean_ms": [round(m * 1000, 1) for m in sorted(self.client_means)],
         }
 
 
@@ -227,6 +225,8 @@ def load(
             client.close()
             with lock:
                 run.latencies.extend(latencies)
+                if latencies:
+                    run.client_means.append(sum(latencies) / len(latencies))
                 for s, n in statuses.items():
                     run.statuses[s] = run.statuses.get(s, 0) + n
                 run.errors.extend(errors)

@@ -83,7 +83,7 @@ def machine_info(postgres_url: str | None = None) -> dict[str, Any]:
         "django": _version("Django"),
         "django_ninja": _version("django-ninja"),
         "psycopg": _version("psycopg"),
-        "gunicorn": _version("gunicorn"),
+        "granian": _version("granian"),
         "sqlite": sqlite3.sqlite_version,
         "postgresql": postgres_info(postgres_url) if postgres_url else None,
         "git_commit": _git("rev-parse", "HEAD"),

@@ -192,7 +192,7 @@ def intake(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def http(p: dict[str, Any]) -> dict[str, Any]:
-    """Creates over HTTP (gunicorn, 2 workers) with `clients` keep-alive clients, vs the bare
+    """Creates over HTTP (`zhizhi serve`: granian, 2 workers) with `clients` keep-alive clients, vs the bare
     endpoint of the same stack (same middleware, same token auth) inserting one row."""
     clients = int(p.get("clients", 32))
     seconds = float(p["seconds"])
@@ -221,8 +221,8 @@ def http(p: dict[str, Any]) -> dict[str, Any]:
     cases_before = Case.objects.count()
     top = _top_case_id()
     out: dict[str, Any] = {}
-    server_opts = {k: p[k] for k in ("worker_class", "threads") if k in p}
-    with load.gunicorn(_server_env(), workers=2, log=p.get("log"), **server_opts) as server:
+    server_opts = {k: p[k] for k in ("threads",) if k in p}
+    with load.server(_server_env(), workers=2, log=p.get("log"), **server_opts) as server:
         load.load(server, maker("warm", "/api/v1/cases"), clients=clients, seconds=warmup)
         load.load(server, maker("bare-warm", "/bench/ping"), clients=clients, seconds=warmup)
         create = load.load(server, maker("create", "/api/v1/cases"), clients=clients, seconds=seconds)
@@ -368,7 +368,7 @@ def lists(p: dict[str, Any]) -> dict[str, Any]:
     pages: list[dict[str, Any]] = []
     total = Case.objects.count()
     open_total = Case.objects.filter(status__in=OPEN_STATUSES).count()
-    with load.gunicorn(_server_env(), workers=2, log=p.get("log")) as server:
+    with load.server(_server_env(), workers=2, log=p.get("log")) as server:
 
         def bare_request(client: int, i: int) -> Request:
             return load.json_request("GET", "/bench/ping", tokens["dispatcher"])

@@ -1,4 +1,4 @@
-"""WSGI entry point of the benchmark server (gunicorn bench.wsgi:application)."""
+"""WSGI entry point of the benchmark server (zhizhi serve --app bench.wsgi:application)."""
 
 import os
 
