@@ -115,3 +115,42 @@ def test_on_sqlite_prepared_changes_nothing(township: Township) -> None:
         found = lookup(raw)
     assert found is not None
     assert found.username == "dispatcher"
+
+
+def test_rows_build_instances_as_the_orm_reads_them(township: Township) -> None:
+    """Columns in any order, the model's other fields deferred, SQLite's stored text times and
+    integer booleans converted as a queryset converts them, further columns beside the instance."""
+    user = township.users["dispatcher"]
+    found = prepared.rows(
+        User,
+        "SELECT is_active, date_joined, id, username, 7 FROM accounts_user WHERE id = %s",
+        [user.pk],
+        ["is_active", "date_joined", "id", "username"],
+    )
+    assert len(found) == 1
+    built, extra = found[0]
+    expected = User.objects.get(pk=user.pk)
+    assert extra == (7,)
+    assert (built.pk, built.username, built.is_active, built.date_joined) == (
+        expected.pk,
+        "dispatcher",
+        True,
+        expected.date_joined,
+    )
+    assert built.is_active is True
+    assert built.date_joined.tzinfo is not None
+    assert built.get_deferred_fields() == {
+        f.attname
+        for f in User._meta.concrete_fields
+        if f.attname not in {"is_active", "date_joined", "id", "username"}
+    }
+    assert built._state.adding is False
+
+
+def test_rows_refuse_a_name_that_is_not_a_column_of_the_model(township: Township) -> None:
+    with pytest.raises(ValueError, match=r"not concrete fields of User: \['regions'\]"):
+        prepared.rows(User, "SELECT id, 1 FROM accounts_user", [], ["id", "regions"])
+
+
+def test_rows_of_nothing_are_an_empty_list(township: Township) -> None:
+    assert prepared.rows(User, "SELECT id FROM accounts_user WHERE id < %s", [0], ["id"]) == []

@@ -15,7 +15,7 @@ from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from zhizhi.core.prepared import prepared
+from zhizhi.core.prepared import rows
 
 
 class Role(models.TextChoices):
@@ -109,23 +109,28 @@ class ApiToken(models.Model):
         once per connection (`core.prepared`): every API request runs it, and compiling the
         token-and-user join, then planning it, cost more than running it. The user carries
         `token_id`, and `token_used_since`: whether the token was last used at or after
-        `used_since` (computed in SQL: an extra column of a raw query is not converted, and SQLite
-        would hand back the time as text). The user's columns are named, not `u.*`, so that a
-        column added by a later migration does not change the prepared statement's result."""
+        `used_since` (compared in SQL, so that SQLite's text times need no converting). The user's
+        columns are named, not `u.*`, so that a column added by a later migration does not change
+        the prepared statement's result."""
         ops = connection.ops
         token, user = ops.quote_name(cls._meta.db_table), ops.quote_name(User._meta.db_table)
-        columns = ", ".join(f"u.{ops.quote_name(f.column)}" for f in User._meta.concrete_fields)
-        with prepared(connection.alias):
-            found = list(
-                User.objects.raw(
-                    f"SELECT {columns}, t.id AS token_id, "  # noqa: S608 - names from the models
-                    "CASE WHEN t.last_used_at >= %s THEN 1 ELSE 0 END AS token_used_since "
-                    f"FROM {token} t JOIN {user} u ON u.id = t.user_id "
-                    "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active = %s",
-                    [ops.adapt_datetimefield_value(used_since), _hash_token(raw), True],
-                )
-            )
-        return found[0] if found else None
+        fields = User._meta.concrete_fields
+        columns = ", ".join(f"u.{ops.quote_name(f.column)}" for f in fields)
+        found = rows(
+            User,
+            f"SELECT {columns}, t.id, "  # noqa: S608 - names from the models
+            "CASE WHEN t.last_used_at >= %s THEN 1 ELSE 0 END "
+            f"FROM {token} t JOIN {user} u ON u.id = t.user_id "
+            "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active = %s",
+            [ops.adapt_datetimefield_value(used_since), _hash_token(raw), True],
+            [f.attname for f in fields],
+            using=connection.alias,
+        )
+        if not found:
+            return None
+        found_user, (token_id, used) = found[0]
+        found_user.token_id, found_user.token_used_since = token_id, bool(used)  # type: ignore[attr-defined]
+        return found_user
 
 
 class PersonalDataAccess(models.Model):

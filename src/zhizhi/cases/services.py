@@ -31,10 +31,9 @@ from zhizhi.cases.models import (
     Status,
 )
 from zhizhi.cases.workflow import Action
-from zhizhi.core import inputs, inserts
+from zhizhi.core import inputs, inserts, prepared
 from zhizhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from zhizhi.core.personal import normalize_phone
-from zhizhi.core.prepared import prepared
 from zhizhi.territory.models import Region
 
 MAX_TITLE = 200
@@ -329,9 +328,8 @@ def find_duplicates(case: Case, *, limit: int = 5) -> list[Case]:
         return []
     radius = settings.ZHIZHI_DUPLICATE_RADIUS_M
     scored = []
-    with prepared(Case.objects.db):
-        candidates = list(Case.objects.raw(*duplicate_candidates(case)))
-    for other in candidates:
+    sql, params = duplicate_candidates(case)
+    for other, _ in prepared.rows(Case, sql, params, DUPLICATE_FIELDS, using=Case.objects.db):
         d = distance_m(case.lon, case.lat, float(other.lon or 0), float(other.lat or 0))
         if d <= radius:
             other.distance_m = round(d, 1)  # type: ignore[attr-defined]
