@@ -8,8 +8,9 @@ One worker process per core (`--workers`, default: the machine's cores), each ru
 few threads keep the core busy meanwhile). `make run` keeps Django's development server.
 
 Why granian rather than gunicorn: on the benchmark machine (docs/benchmarks.md, fix 37) it served
-the same application with a fifth less CPU per request, and its workers shared 32 keep-alive
-clients far more evenly, where gunicorn's gthread workers left one of them with up to 29 of the 32.
+the same application with a sixth less CPU per request (515–523 against 625–626 creates a second),
+and its two workers shared 32 keep-alive clients far more evenly, where one of gunicorn's gthread
+workers held up to 29 of the 32.
 
 The command replaces itself with granian (`exec`), so that a process manager's signals reach the
 server directly.
