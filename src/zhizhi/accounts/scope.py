@@ -83,7 +83,8 @@ def sees_a_whole_territory(user: User) -> bool:
     return sees_everything(user) or any(p.count("/") == 2 for p in region_paths(user))
 
 
-def _path_q(paths: list[str], field: str) -> Q:
+def path_q(paths: Iterable[str], field: str) -> Q:
+    """Rows whose materialised path `field` lies in any of these region subtrees (none: no row)."""
     q = Q(pk__in=[])
     for p in paths:
         q |= Q(**{f"{field}__startswith": p})
@@ -110,7 +111,7 @@ def visible_regions(user: User) -> QuerySet[Region]:
     ):
         # Reference data: the tree itself is not personal; town-wide roles need all of it to route.
         return Region.objects.all()
-    return Region.objects.filter(_path_q(region_paths(user), "path"))
+    return Region.objects.filter(path_q(region_paths(user), "path"))
 
 
 def _case_type(case_type: CaseType | str) -> CaseType:
@@ -168,7 +169,7 @@ def cases_q(user: User, via: str = "") -> Q:
     sees everything)."""
     if sees_everything(user):
         return Q()
-    q = _path_q(region_paths(user), f"{via}region_path")
+    q = path_q(region_paths(user), f"{via}region_path")
     depts = department_ids(user)
     if depts:
         q |= Q(**{f"{via}department_id__in": depts})

@@ -22,13 +22,6 @@ from zhizhi.hotline.models import Call, Decision, Meeting
 DESK_ROLES = frozenset({Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.LEADER, Role.ADMIN})
 
 
-def _paths_q(user: User, field: str) -> Q:
-    q = Q(pk__in=[])
-    for path in scope.region_paths(user):
-        q |= Q(**{f"{field}__startswith": path})
-    return q
-
-
 def visible_calls(user: User) -> QuerySet[Call]:
     return restrict_calls(Call.objects.all(), user)
 
@@ -43,7 +36,7 @@ def restrict_calls(qs: QuerySet[Call], user: User) -> QuerySet[Call]:
         return qs
     q = scope.cases_q(user, via="case__")  # a call without a case matches none of its conditions
     if scope.role_of(user) in DESK_ROLES:
-        q |= _paths_q(user, "region_path") | Q(region_path="")
+        q |= scope.path_q(scope.region_paths(user), "region_path") | Q(region_path="")
     return qs.filter(q)
 
 
@@ -71,7 +64,7 @@ def visible_meetings(user: User) -> QuerySet[Meeting]:
     if scope.sees_everything(user):
         return Meeting.objects.all()
     if scope.role_of(user) in DESK_ROLES:
-        return Meeting.objects.filter(_paths_q(user, "region_path"))
+        return Meeting.objects.filter(scope.path_q(scope.region_paths(user), "region_path"))
     return Meeting.objects.filter(pk__in=visible_decisions(user).values("meeting_id"))
 
 
@@ -89,7 +82,7 @@ def visible_decisions(user: User) -> QuerySet[Decision]:
         return Decision.objects.all()
     q = Q(owner_id=user.pk) | Q(owner_department_id__in=scope.department_ids(user))
     if scope.role_of(user) in DESK_ROLES:
-        q |= _paths_q(user, "meeting__region_path")
+        q |= scope.path_q(scope.region_paths(user), "meeting__region_path")
     return Decision.objects.filter(q)
 
 

@@ -46,13 +46,6 @@ PERSONAL_DATA_ROLES = frozenset(
 )
 
 
-def _path_q(paths: list[str], field: str) -> Q:
-    q = Q(pk__in=[])
-    for p in paths:
-        q |= Q(**{f"{field}__startswith": p})
-    return q
-
-
 def scope_paths(user: User) -> list[str] | None:
     """The region subtrees (materialised paths) the user may see organisations in; None = all."""
     if not user.is_authenticated or not user.is_active:
@@ -79,7 +72,7 @@ def scope_paths(user: User) -> list[str] | None:
 def scope_q(user: User, field: str = "region_path") -> Q | None:
     """A filter on `field` (a materialised region path) for what the user may see; None = all."""
     paths = scope_paths(user)
-    return None if paths is None else _path_q(paths, field)
+    return None if paths is None else scope.path_q(paths, field)
 
 
 def scoped(qs: QuerySet[Any], user: User, field: str = "region_path") -> QuerySet[Any]:
