@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from functools import cache
 
 from django.contrib.auth.models import AbstractUser
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -112,18 +113,12 @@ class ApiToken(models.Model):
         `used_since` (compared in SQL, so that SQLite's text times need no converting). The user's
         columns are named, not `u.*`, so that a column added by a later migration does not change
         the prepared statement's result."""
-        ops = connection.ops
-        token, user = ops.quote_name(cls._meta.db_table), ops.quote_name(User._meta.db_table)
-        fields = User._meta.concrete_fields
-        columns = ", ".join(f"u.{ops.quote_name(f.column)}" for f in fields)
+        sql, attnames = _lookup_statement(connection.alias)
         found = rows(
             User,
-            f"SELECT {columns}, t.id, "  # noqa: S608 - names from the models
-            "CASE WHEN t.last_used_at >= %s THEN 1 ELSE 0 END "
-            f"FROM {token} t JOIN {user} u ON u.id = t.user_id "
-            "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active = %s",
-            [ops.adapt_datetimefield_value(used_since), _hash_token(raw), True],
-            [f.attname for f in fields],
+            sql,
+            [connection.ops.adapt_datetimefield_value(used_since), _hash_token(raw), True],
+            attnames,
             using=connection.alias,
         )
         if not found:
@@ -131,6 +126,22 @@ class ApiToken(models.Model):
         found_user, (token_id, used) = found[0]
         found_user.token_id, found_user.token_used_since = token_id, bool(used)  # type: ignore[attr-defined]
         return found_user
+
+
+@cache
+def _lookup_statement(alias: str) -> tuple[str, tuple[str, ...]]:
+    """The token check's text on this database (names from the models) and the user's fields it
+    reads, in order: built once."""
+    q = connections[alias].ops.quote_name
+    fields = User._meta.concrete_fields
+    columns = ", ".join(f"u.{q(f.column)}" for f in fields)
+    sql = (
+        f"SELECT {columns}, t.id, "  # noqa: S608 - names from the models
+        "CASE WHEN t.last_used_at >= %s THEN 1 ELSE 0 END "
+        f"FROM {q(ApiToken._meta.db_table)} t JOIN {q(User._meta.db_table)} u ON u.id = t.user_id "
+        "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active = %s"
+    )
+    return sql, tuple(f.attname for f in fields)
 
 
 class PersonalDataAccess(models.Model):

@@ -12,6 +12,7 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -289,22 +290,13 @@ def duplicate_candidates(case: Case, *, limit: int = 200) -> tuple[str, list[Any
 
     Written out rather than built with the ORM: every create runs it, and compiling the queryset
     took 1.4 ms of Python where the query itself takes 0.3 (docs/benchmarks.md, fix 30)."""
-    connection = connections[Case.objects.db]
-    q, adapt = connection.ops.quote_name, connection.ops.adapt_datetimefield_value
-    column = {f.attname: q(f.column) for f in Case._meta.concrete_fields}
+    alias = Case.objects.db
     radius = settings.ZHIZHI_DUPLICATE_RADIUS_M
     lon, lat = float(case.lon or 0), float(case.lat or 0)
     dlat = math.degrees(radius / EARTH_RADIUS_M) * 1.01
     dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
     since = case.received_at - timedelta(days=settings.ZHIZHI_DUPLICATE_WINDOW_DAYS)
-    sql = (
-        f"SELECT {', '.join(column[name] for name in DUPLICATE_FIELDS)} "  # noqa: S608 - names from the model
-        f"FROM {q(Case._meta.db_table)} WHERE {column['category_id']} = %s "
-        f"AND {column['received_at']} >= %s AND {column['received_at']} <= %s "
-        f"AND {column['lon']} BETWEEN %s AND %s AND {column['lat']} BETWEEN %s AND %s "
-        f"AND {column['id']} <> %s AND {column['status']} <> %s "
-        f"ORDER BY {column['received_at']} DESC, {column['id']} DESC LIMIT %s"
-    )
+    adapt = connections[alias].ops.adapt_datetimefield_value
     params = [
         case.category_id,
         adapt(since),
@@ -317,7 +309,22 @@ def duplicate_candidates(case: Case, *, limit: int = 200) -> tuple[str, list[Any
         Status.MERGED,
         limit,
     ]
-    return sql, params
+    return _duplicates_sql(alias), params
+
+
+@cache
+def _duplicates_sql(alias: str) -> str:
+    """The duplicate search's text on this database (names from the model), built once."""
+    q = connections[alias].ops.quote_name
+    column = {f.attname: q(f.column) for f in Case._meta.concrete_fields}
+    return (
+        f"SELECT {', '.join(column[name] for name in DUPLICATE_FIELDS)} "  # noqa: S608 - names from the model
+        f"FROM {q(Case._meta.db_table)} WHERE {column['category_id']} = %s "
+        f"AND {column['received_at']} >= %s AND {column['received_at']} <= %s "
+        f"AND {column['lon']} BETWEEN %s AND %s AND {column['lat']} BETWEEN %s AND %s "
+        f"AND {column['id']} <> %s AND {column['status']} <> %s "
+        f"ORDER BY {column['received_at']} DESC, {column['id']} DESC LIMIT %s"
+    )
 
 
 def find_duplicates(case: Case, *, limit: int = 5) -> list[Case]:

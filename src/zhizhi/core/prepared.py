@@ -14,8 +14,9 @@ the ORM builds keeps Django's default — parameters bound on the client, a plan
 hand — because a generic plan can be far worse for a report's filters: with every statement
 prepared, the leader's dashboard at a million cases went from 0.70 to 1.60 s (p95).
 
-On SQLite, while queries are logged (DEBUG), or with ZHIZHI_PG_PREPARED=0 (for a connection pooler in transaction mode, which does not
-keep a prepared statement on the server connection that prepared it), `prepared()` changes nothing.
+On SQLite, while queries are logged (DEBUG), or with ZHIZHI_PG_PREPARED=0 (for a connection pooler
+in transaction mode, which does not keep a prepared statement on the server connection that
+prepared it), `prepared()` changes nothing.
 """
 
 from __future__ import annotations
