@@ -399,6 +399,19 @@ def test_a_replay_is_answered_even_where_a_new_request_would_now_be_refused(town
     assert (exc.value.code, counts()) == ("forbidden_region", before)
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_outside_a_transaction_a_replay_is_answered_and_writes_nothing(township: Township) -> None:
+    # As a web request runs it: no transaction around the service, so on PostgreSQL the case, its
+    # event and its key are one statement, which the taken key refuses as a whole.
+    user, data = township.users["grid_a1"], CaseInputFactory(title="井盖缺失")
+    first = services.create_case(actor=user, data=data, idempotency_key="k-1", now=T0)
+    before = counts()
+    again = services.create_case(actor=user, data=data, idempotency_key="k-1", now=T0 + timedelta(minutes=5))
+    assert (again.case.pk, again.replayed, counts()) == (first.case.pk, True, before)
+    assert before == (1, 1, 1)
+    assert list(CaseEvent.objects.values_list("case_id", "action")) == [(first.case.pk, "create")]
+
+
 def test_same_key_with_a_different_body_is_refused(township: Township) -> None:
     user = township.users["grid_a1"]
     services.create_case(actor=user, data=CaseInputFactory(title="井盖缺失"), idempotency_key="k-1", now=T0)

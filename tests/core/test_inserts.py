@@ -1,5 +1,6 @@
 """`core.inserts.insert`: the row it writes is the row `save(force_insert=True)` writes, and a model
-that anything listens to on save is saved through `save()`."""
+that anything listens to on save is saved through `save()`. `insert_together`: a row and the rows
+pointing at it, all written or none; on PostgreSQL outside a transaction, in one statement."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.db.models.signals import post_save
+from django.test.utils import CaptureQueriesContext
 
 from tests.cases.factories import T0, create
 from tests.township import Township
@@ -123,3 +125,119 @@ def test_a_model_with_a_save_listener_goes_through_save(township: Township) -> N
     # Then the listener heard it, as after save()
     assert heard == [(event.pk, True)]
     assert stored(event) == values(event)
+
+
+# --- insert_together --------------------------------------------------------------------------------
+
+Family = tuple[Case, CaseEvent, IdempotencyKey]
+
+
+def families(township: Township, *keys: str) -> list[Family]:
+    """For each key an unsaved case, its first event and its idempotency key, as create_case builds
+    them (the cases copy one registered case)."""
+    template, _ = twin_cases(township)
+    user = township.users["dispatcher"]
+    out = []
+    for key in keys:
+        case = Case(**{f.attname: getattr(template, f.attname) for f in Case._meta.concrete_fields})
+        event = CaseEvent(
+            case=case, actor=user, at=T0, action="create", from_status="", to_status="received", data={"n": 1}
+        )
+        out.append((case, event, IdempotencyKey(user=user, key=key, body_hash="h", case=case)))
+    return out
+
+
+def together(family: Family) -> None:
+    case, event, key = family
+    inserts.insert_together(case, (event, "case"), (key, "case"))
+
+
+def counts() -> tuple[int, int, int]:
+    return Case.objects.count(), CaseEvent.objects.count(), IdempotencyKey.objects.count()
+
+
+def test_together_writes_the_row_and_the_rows_that_point_at_it(township: Township) -> None:
+    # Given a case that has no id yet, and its event and key pointing at it
+    [(case, event, key)] = families(township, "k-1")
+    before = counts()
+    # When they are inserted together
+    together((case, event, key))
+    # Then each row is stored as its object holds it, and both point at the case's new id
+    assert counts() == (before[0] + 1, before[1] + 1, before[2] + 1)
+    assert (stored(case), stored(event), stored(key)) == (values(case), values(event), values(key))
+    assert (event.case_id, key.case_id, event.case, key.case) == (case.pk, case.pk, case, case)
+    assert [(o._state.adding, o._state.db) for o in (case, event, key)] == [(False, "default")] * 3
+    assert (stored(event)["data"], stored(key)["key"], stored(case)["title"]) == (
+        {"n": 1},
+        "k-1",
+        case.title,
+    )
+
+
+# Outside a transaction: a transactional test (the reference data, which migrations write, is
+# restored after each by serialized_rollback).
+OUTSIDE = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@OUTSIDE
+def test_outside_a_transaction_they_are_one_statement_on_postgresql(township: Township) -> None:
+    [(case, event, key)] = families(township, "k-1")
+    with CaptureQueriesContext(connection) as queries:
+        together((case, event, key))
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    if connection.vendor == "postgresql":
+        # no BEGIN, no COMMIT: one data-modifying WITH, atomic by itself
+        assert statements == ["WITH"]
+    else:
+        assert statements == ["BEGIN", "INSERT", "INSERT", "INSERT", "COMMIT"]
+    assert (stored(case), stored(event), stored(key)) == (values(case), values(event), values(key))
+    assert (event.case_id, key.case_id) == (case.pk, case.pk)
+
+
+@OUTSIDE
+def test_outside_a_transaction_a_refused_row_writes_none_of_them(township: Township) -> None:
+    # Given a case whose key k-1 is taken
+    first, (case, event, key) = families(township, "k-1", "k-1")
+    together(first)
+    before = counts()
+    # When another case is inserted with its event and the same key, outside any transaction
+    with pytest.raises(IntegrityError):
+        together((case, event, key))
+    # Then neither the case nor its event was written, and the objects are still unsaved
+    assert counts() == before
+    assert (case.pk, event.pk, key.pk, event.case_id, key.case_id) == (None,) * 5
+    assert (case._state.adding, event._state.adding, event.case, key.case) == (True, True, case, case)
+    assert list(IdempotencyKey.objects.values_list("key", "case_id")) == [("k-1", first[0].pk)]
+
+
+def test_inside_a_transaction_a_refused_row_leaves_that_transaction_usable(township: Township) -> None:
+    first, refused, other = families(township, "k-1", "k-1", "k-2")
+    together(first)
+    before = counts()
+    with transaction.atomic():
+        with pytest.raises(IntegrityError):
+            together(refused)
+        # the caller's transaction goes on: it reads, and it writes
+        assert counts() == before
+        together(other)
+    assert counts() == (before[0] + 1, before[1] + 1, before[2] + 1)
+    assert list(IdempotencyKey.objects.order_by("key").values_list("key", "case_id")) == [
+        ("k-1", first[0].pk),
+        ("k-2", other[0].pk),
+    ]
+
+
+def test_together_saves_through_save_what_anything_listens_to(township: Township) -> None:
+    heard: list[tuple[str, bool]] = []
+
+    def listener(sender: type[Model], instance: CaseEvent, created: bool, **kwargs: Any) -> None:
+        heard.append((instance.action, created))
+
+    [(case, event, key)] = families(township, "k-1")
+    post_save.connect(listener, sender=CaseEvent, dispatch_uid="test-inserts-together")
+    try:
+        together((case, event, key))
+    finally:
+        post_save.disconnect(sender=CaseEvent, dispatch_uid="test-inserts-together")
+    assert heard == [("create", True)]
+    assert (stored(case), stored(event), stored(key)) == (values(case), values(event), values(key))

@@ -138,12 +138,19 @@ def _validate(data: CaseInput, actor: User) -> dict[str, Any]:
     return {"case_type": case_type, "category": category, "nature": nature, "region": region, **fields}
 
 
+def _new_event(
+    case: Case, action: str, *, actor: User | None, at: datetime, from_status: str, **kw: Any
+) -> CaseEvent:
+    """An unsaved event of `case`, to its present status."""
+    return CaseEvent(
+        case=case, actor=actor, at=at, action=action, from_status=from_status, to_status=case.status, **kw
+    )
+
+
 def _event(
     case: Case, action: str, *, actor: User | None, at: datetime, from_status: str, **kw: Any
 ) -> CaseEvent:
-    event = CaseEvent(
-        case=case, actor=actor, at=at, action=action, from_status=from_status, to_status=case.status, **kw
-    )
+    event = _new_event(case, action, actor=actor, at=at, from_status=from_status, **kw)
     inserts.insert(event)
     return event
 
@@ -171,42 +178,38 @@ def create_case(
         priority=data.priority,
         start=now,
     )
+    case = received_case(
+        actor=actor,
+        region=v["region"],
+        clock=clock,
+        now=now,
+        case_type=v["case_type"].code,
+        channel=data.channel,
+        category=v["category"],
+        nature=v["nature"],
+        title=v["title"],
+        description=v["description"],
+        address=v["address"],
+        lon=data.lon,
+        lat=data.lat,
+        reporter_name=v["reporter_name"],
+        reporter_phone=v["reporter_phone"],
+        priority=data.priority,
+    )
+    created = _new_event(
+        case, "create", actor=actor, at=now, from_status="", data=create_event_data(case, clock)
+    )
+    rows: list[inserts.Link] = [(created, "case")]
+    if idempotency_key:
+        rows.append(
+            (IdempotencyKey(user=actor, key=idempotency_key, body_hash=fingerprint, case=case), "case")
+        )
     try:
-        with transaction.atomic():
-            case = received_case(
-                actor=actor,
-                region=v["region"],
-                clock=clock,
-                now=now,
-                case_type=v["case_type"].code,
-                channel=data.channel,
-                category=v["category"],
-                nature=v["nature"],
-                title=v["title"],
-                description=v["description"],
-                address=v["address"],
-                lon=data.lon,
-                lat=data.lat,
-                reporter_name=v["reporter_name"],
-                reporter_phone=v["reporter_phone"],
-                priority=data.priority,
-            )
-            inserts.insert(case)
-            created = _event(
-                case,
-                "create",
-                actor=actor,
-                at=now,
-                from_status="",
-                data=create_event_data(case, clock),
-            )
-            if idempotency_key:
-                inserts.insert(
-                    IdempotencyKey(user=actor, key=idempotency_key, body_hash=fingerprint, case=case)
-                )
+        # the case, its first event and its key: all written or none (one statement on PostgreSQL)
+        inserts.insert_together(case, *rows)
     except IntegrityError:
-        # The key is taken, by an earlier request or a concurrent one that won the race: the whole
-        # transaction is undone, and the request is answered as a replay.
+        # The key is taken, by an earlier request or a concurrent one that won the race: nothing was
+        # written, and the request is answered as a replay.
         if idempotency_key:
             replay = _replay(actor, idempotency_key, fingerprint)
             if replay is not None:
