@@ -63,6 +63,25 @@ def test_the_token_check_is_prepared_once_and_reused(township: Township) -> None
 
 
 @postgres_only
+def test_a_statement_of_many_parameters_is_converted_once_and_answers_each_run(township: Township) -> None:
+    # psycopg keeps the $n form of a statement of at most 50 parameters; a prepared one is kept
+    # whatever its count (a case with its event and key has 59)
+    from psycopg import _queries
+
+    sql = "SELECT " + ", ".join(["%s::int"] * 60)
+    with prepared.prepared(), connection.cursor() as cursor:
+        cursor.execute(sql, list(range(60)))
+        first = cursor.fetchone()
+        before = _queries._query2pg.cache_info()
+        cursor.execute(sql, list(range(100, 160)))
+        second = cursor.fetchone()
+        after = _queries._query2pg.cache_info()
+    assert (first, second) == (tuple(range(60)), tuple(range(100, 160)))
+    assert (after.hits - before.hits, after.misses - before.misses) == (1, 0)
+    assert list(runs("$60::int").values()) == [2]  # prepared once, run twice
+
+
+@postgres_only
 def test_a_create_prepares_its_inserts_memberships_and_duplicate_search(township: Township) -> None:
     first = create(township, now=T0)  # at the factory's point in grid_a1's micro-grid
     case_insert, duplicates = runs('INSERT INTO "cases_case"'), runs("LIMIT $")

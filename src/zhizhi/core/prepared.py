@@ -41,12 +41,32 @@ _NEVER_BY_COUNT = 2**31 - 1
 @cache
 def _cursor_class() -> type:
     """Django's own server-binding cursor (imported only with PostgreSQL), preparing every
-    statement it executes."""
+    statement it executes.
+
+    Before it sends a statement, psycopg turns its `%s` placeholders into `$n` and keeps the result
+    for the next run, but not for a statement with more than 50 parameters (psycopg's
+    MAX_CACHED_STATEMENT_PARAMS, against ORM-built INSERTs of many rows): a case with its event and
+    key has 59, and splitting that text again on every create took 7 % of the server's time under
+    load (docs/benchmarks.md, fix 40). A statement run here is text written once, so its conversion
+    is always kept (`_KeptQuery`)."""
     from django.db.backends.postgresql import base
+    from psycopg import _queries
+
+    class _KeptQuery(_queries.PostgresQuery):
+        def convert(self, query: Any, vars: Any) -> None:
+            if vars is None or not isinstance(query, str | bytes):
+                return super().convert(query, vars)
+            self.query, self._want_formats, self._order, self._parts = _queries._query2pg(
+                self._ensure_bytes(query), self._tx.encoding
+            )
+            self.dump(vars)
+            return None
 
     server_binding: Any = base.ServerBindingCursor  # type: ignore[attr-defined]
 
     class PreparingCursor(server_binding):
+        _query_cls = _KeptQuery
+
         def execute(
             self, query: Any, params: Any = None, *, prepare: bool | None = None, **kwargs: Any
         ) -> Any:
