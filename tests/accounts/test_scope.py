@@ -9,13 +9,16 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.api.helpers import Api, ids, written
 from tests.cases.factories import MICRO_GRIDS, T0, CaseInputFactory, act, row
-from tests.township import Township
-from zhizhi.accounts.models import ApiToken, PersonalDataAccess
+from tests.township import VILLAGE_A, VILLAGE_B, Township
+from zhizhi.accounts import scope
+from zhizhi.accounts.models import ApiToken, Department, PersonalDataAccess, User
 from zhizhi.cases import services
 from zhizhi.cases.models import Case, CaseEvent
 
@@ -377,3 +380,41 @@ def test_town_wide_roles_see_the_whole_tree(township: Township, user: str) -> No
 def test_region_outside_scope_is_404(township: Township) -> None:
     r = Api(township.users["grid_a1"]).get("/regions/330903107202")
     assert (r.status_code, r.json()["code"]) == (404, "region_not_found")
+
+
+# --- The token check reads the user's memberships ---------------------------------------------------
+
+
+def test_the_token_check_reads_the_memberships_scope_would_read(township: Township) -> None:
+    # Given a user of two villages and two departments, one of departments only, and one of nothing
+    mixed = township.users["cadre_a"]
+    mixed.regions.add(township.villages[VILLAGE_B])
+    mixed.departments.set(Department.objects.filter(code__in=["enforcement", "emergency"]))
+    for username in ("cadre_a", "handler_enf", "admin"):
+        _, raw = ApiToken.issue(township.users[username], "phone")
+        # When the token is checked
+        found = ApiToken.lookup(raw, used_since=timezone.now())
+        assert found is not None
+        # Then it carries what scope reads in a query of its own
+        fresh = User.objects.get(pk=found.pk)
+        paths, departments = found.memberships  # type: ignore[attr-defined]
+        assert (sorted(paths), set(departments)) == (
+            scope.region_paths(fresh),
+            set(scope.department_ids(fresh)),
+        )
+    assert scope.region_paths(User.objects.get(username="cadre_a")) == sorted(
+        [township.villages[VILLAGE_A].path, township.villages[VILLAGE_B].path]
+    )
+    assert len(scope.department_ids(User.objects.get(username="cadre_a"))) == 2
+
+
+def test_an_api_request_reads_the_memberships_with_its_token(township: Township) -> None:
+    _, raw = ApiToken.issue(township.users["cadre_a"], "phone")
+    client = Client()
+    with CaptureQueriesContext(connection) as captured:
+        r = client.get("/api/v1/cases", headers={"Authorization": f"Bearer {raw}"})
+    assert r.status_code == 200
+    reading_regions = [q["sql"] for q in captured.captured_queries if "accounts_user_regions" in q["sql"]]
+    # one query reads the user's regions: the token check
+    assert len(reading_regions) == 1
+    assert "key_hash" in reading_regions[0]

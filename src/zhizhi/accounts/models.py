@@ -7,6 +7,7 @@ is answered only by `zhizhi.accounts.scope`.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from datetime import datetime
 from functools import cache
@@ -109,11 +110,13 @@ class ApiToken(models.Model):
         """The active user holding this unrevoked token, or None. One query written out and prepared
         once per connection (`core.prepared`): every API request runs it, and compiling the
         token-and-user join, then planning it, cost more than running it. The user carries
-        `token_id`, and `token_used_since`: whether the token was last used at or after
-        `used_since` (compared in SQL, so that SQLite's text times need no converting). The user's
-        columns are named, not `u.*`, so that a column added by a later migration does not change
-        the prepared statement's result."""
-        sql, attnames = _lookup_statement(connection.alias)
+        `token_id`, `token_used_since` (whether the token was last used at or after `used_since`,
+        compared in SQL, so that SQLite's text times need no converting) and, where the database
+        can gather them in the same query (PostgreSQL, SQLite), `memberships`: the paths of the
+        user's regions and the ids of their departments, which `scope` would otherwise read in a
+        query of its own on nearly every request. The user's columns are named, not `u.*`, so that a
+        column added by a later migration does not change the prepared statement's result."""
+        sql, attnames, gathered = _lookup_statement(connection.alias)
         found = rows(
             User,
             sql,
@@ -123,25 +126,46 @@ class ApiToken(models.Model):
         )
         if not found:
             return None
-        found_user, (token_id, used) = found[0]
+        found_user, (token_id, used, *memberships) = found[0]
         found_user.token_id, found_user.token_used_since = token_id, bool(used)  # type: ignore[attr-defined]
+        if gathered == "array":
+            paths, departments = memberships
+            found_user.memberships = (list(paths), list(departments))  # type: ignore[attr-defined]
+        elif gathered == "json":
+            paths, departments = (json.loads(m) for m in memberships)
+            found_user.memberships = (paths, departments)  # type: ignore[attr-defined]
         return found_user
 
 
 @cache
-def _lookup_statement(alias: str) -> tuple[str, tuple[str, ...]]:
-    """The token check's text on this database (names from the models) and the user's fields it
-    reads, in order: built once."""
-    q = connections[alias].ops.quote_name
+def _lookup_statement(alias: str) -> tuple[str, tuple[str, ...], str]:
+    """The token check's text on this database (names from the models), the user's fields it reads,
+    in order, and how it gathers the user's memberships ("array" on PostgreSQL, "json" on SQLite,
+    "" where it does not): built once."""
+    conn = connections[alias]
+    q = conn.ops.quote_name
     fields = User._meta.concrete_fields
     columns = ", ".join(f"u.{q(f.column)}" for f in fields)
+    through_r, through_d = q(User.regions.through._meta.db_table), q(User.departments.through._meta.db_table)
+    region = q(User.regions.field.related_model._meta.db_table)  # type: ignore[union-attr]
+    lists = (  # (what, from where) of each list the query gathers for the user
+        ("r.path", f"FROM {region} r JOIN {through_r} ur ON ur.region_id = r.id WHERE ur.user_id = u.id"),
+        ("ud.department_id", f"FROM {through_d} ud WHERE ud.user_id = u.id"),
+    )
+    gathered = {"postgresql": "array", "sqlite": "json"}.get(conn.vendor, "")
+    memberships = "".join(
+        f", ARRAY(SELECT {what} {rest})"
+        if gathered == "array"
+        else f", (SELECT json_group_array({what}) {rest})"
+        for what, rest in (lists if gathered else ())
+    )
     sql = (
         f"SELECT {columns}, t.id, "  # noqa: S608 - names from the models
-        "CASE WHEN t.last_used_at >= %s THEN 1 ELSE 0 END "
+        f"CASE WHEN t.last_used_at >= %s THEN 1 ELSE 0 END{memberships} "
         f"FROM {q(ApiToken._meta.db_table)} t JOIN {q(User._meta.db_table)} u ON u.id = t.user_id "
         "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active = %s"
     )
-    return sql, tuple(f.attname for f in fields)
+    return sql, tuple(f.attname for f in fields), gathered
 
 
 class PersonalDataAccess(models.Model):

@@ -52,8 +52,16 @@ def _load_memberships(user: User) -> None:
     with prepared(using), connections[using].cursor() as cursor:
         cursor.execute(sql, [user.pk, user.pk])
         rows = cursor.fetchall()
-    user._zz_region_paths = sorted(path for path, _ in rows if path is not None)  # type: ignore[attr-defined]
-    user._zz_department_ids = frozenset(d for _, d in rows if d is not None)  # type: ignore[attr-defined]
+    remember_memberships(
+        user, [path for path, _ in rows if path is not None], [d for _, d in rows if d is not None]
+    )
+
+
+def remember_memberships(user: User, region_paths: Iterable[str], department_ids: Iterable[int]) -> None:
+    """Keep on `user` the memberships read with it (the API's token check reads them in its own
+    query), so that this request asks for them no more."""
+    user._zz_region_paths = sorted(region_paths)  # type: ignore[attr-defined]
+    user._zz_department_ids = frozenset(department_ids)  # type: ignore[attr-defined]
 
 
 def region_paths(user: User) -> list[str]:

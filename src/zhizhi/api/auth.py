@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import APIKeyCookie, HttpBearer
 
+from zhizhi.accounts import scope
 from zhizhi.accounts.models import ApiToken
 
 TOUCH_EVERY = timedelta(minutes=5)
@@ -20,6 +21,9 @@ class TokenAuth(HttpBearer):
         user = ApiToken.lookup(token, used_since=now - TOUCH_EVERY)
         if user is None:
             return None
+        memberships = getattr(user, "memberships", None)
+        if memberships is not None:
+            scope.remember_memberships(user, *memberships)
         if not user.token_used_since:  # type: ignore[attr-defined]
             ApiToken.objects.filter(pk=user.token_id).update(last_used_at=now)  # type: ignore[attr-defined]
         request.user = user
