@@ -3,6 +3,8 @@ character-pair index (zhizhi.cases.search), with exactly the same answers."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.db import connection
 
@@ -75,6 +77,47 @@ def test_postgresql_answers_a_search_from_the_pair_index(cases: dict[str, int]) 
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "case_text_bigrams" in plan
+
+
+AWKWARD = [
+    None,
+    "",
+    "东",
+    "东门",
+    "东门漏水",
+    " ",
+    "a\n",
+    "\nb",
+    "ab\tc ",
+    "  两个空格  ",
+    "Pipe BURST",
+    "ß straße ǅ İı",
+    "😀漏水😀",
+    "e\u0301",
+    r"\1 $ ^ . (..) [x] 100%_",
+    "井盖缺失，请尽快处理。\r\n地址：杜庄村菜场路 1 号",
+    "长" * 500,
+]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the pair function exists on PostgreSQL only")
+@pytest.mark.django_db
+def test_the_inlined_pair_function_gives_the_text_the_index_was_built_with() -> None:
+    # migration 0007 replaced the body of migration 0003 without rebuilding the index: both must
+    # give the same text for every input
+    m = importlib.import_module("zhizhi.cases.migrations.0007_bigrams_inlined")
+    old = m.AGGREGATED.replace("zhizhi_bigrams(", "pg_temp.zz_old_bigrams(")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'zhizhi_bigrams'")
+        assert "regexp_replace" in cursor.fetchone()[0]  # the body of migration 0007 is installed
+        cursor.execute(old)
+        cursor.execute(
+            "SELECT v, zhizhi_bigrams(v), pg_temp.zz_old_bigrams(v) FROM unnest(%s::text[]) v", [AWKWARD]
+        )
+        rows = cursor.fetchall()
+    assert [(v, new) for v, new, _ in rows] == [(v, old) for v, _, old in rows]
+    assert [new for _, new, _ in rows][:5] == ["", "", "", "东门", "东门 门漏 漏水"]
+    assert len(rows) == len(AWKWARD)
 
 
 def test_the_list_api_walks_the_newest_cases_for_a_word_found_in_more_rows_than_it_counts(
