@@ -21,7 +21,11 @@ class ErrorOut(Out):
     details: dict[str, Any] | None = None
 
 
-class CaseIn(Schema):
+class CaseIn(BaseModel):
+    """A plain pydantic model, like the output shapes: ninja's `Schema` validates a model that
+    forbids extra fields twice, the second time through its ORM attribute getter (docs/benchmarks.md,
+    fix 43). Unknown fields are refused (422)."""
+
     model_config = ConfigDict(extra="forbid")
 
     channel: str = Field(..., description="grid_patrol | hotline | walk_in | online | inspection | transfer")
