@@ -62,6 +62,11 @@ def _statement(model: type[Model], alias: str, with_pk: bool) -> _Statement | No
     return statement
 
 
+def _listened(model: type[Model]) -> bool:
+    """Whether anything listens to `model` being saved (then it goes through `save()`)."""
+    return pre_save.has_listeners(model) or post_save.has_listeners(model)
+
+
 def insert(obj: Model, *, using: str | None = None) -> None:
     """INSERT `obj` (its primary key is set from the database when it had none), inside the caller's
     transaction. Raises IntegrityError as `save()` would."""
@@ -69,7 +74,7 @@ def insert(obj: Model, *, using: str | None = None) -> None:
     alias = using or router.db_for_write(model, instance=obj)
     with_pk = obj.pk is not None
     statement = None
-    if not (pre_save.has_listeners(model) or post_save.has_listeners(model)):
+    if not _listened(model):
         statement = _statement(model, alias, with_pk)
     if statement is None:
         obj.save(force_insert=True, using=alias)
@@ -97,7 +102,9 @@ Link = tuple[Model, str]
 @dataclass(frozen=True)
 class _Together:
     parent: _Statement
-    children: tuple[_Statement, ...]
+    # each child's fields whose values are parameters: all but its link, which the statement takes
+    # from the parent's new row
+    children: tuple[tuple[Field[Any, Any], ...], ...]
     links: tuple[ForeignKey[Any, Any], ...]
     sql: str
 
@@ -144,16 +151,14 @@ def _together(
         keys = ", ".join([new_key, *(f"(SELECT * FROM c{i})" for i in range(len(children)))])  # noqa: S608
         found = _Together(
             parent=head,
-            children=tuple(t for t in tails if t is not None),
+            children=tuple(
+                tuple(f for f in t.fields if f != link) for t, link in zip(tails, links, strict=True) if t
+            ),
             links=tuple(links),  # type: ignore[arg-type]
             sql=f"WITH {', '.join(parts)} SELECT {keys}",  # names from the models, values as parameters
         )
     _TOGETHER[key] = found
     return found
-
-
-def _listened(model: type[Model]) -> bool:
-    return pre_save.has_listeners(model) or post_save.has_listeners(model)
 
 
 def insert_together(parent: Model, *children: Link, using: str | None = None) -> None:
@@ -198,13 +203,10 @@ def _run_together(together: _Together, parent: Model, children: tuple[Link, ...]
     connection = connections[alias]
     parent._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
     params = [f.get_db_prep_save(f.pre_save(parent, True), connection) for f in together.parent.fields]
-    for (child, _), statement, link in zip(children, together.children, together.links, strict=True):
-        # every foreign key but the link, whose value the statement takes from the parent's new row
-        others = [f for f in type(child)._meta.concrete_fields if f != link]
-        child._prepare_related_fields_for_save(operation_name="save", fields=others)  # type: ignore[attr-defined]
-        params += [
-            f.get_db_prep_save(f.pre_save(child, True), connection) for f in statement.fields if f != link
-        ]
+    for (child, _), fields in zip(children, together.children, strict=True):
+        # every foreign key but the link (the parent has no key yet)
+        child._prepare_related_fields_for_save(operation_name="save", fields=fields)  # type: ignore[attr-defined]
+        params += [f.get_db_prep_save(f.pre_save(child, True), connection) for f in fields]
     with prepared(alias), connection.cursor() as cursor:
         cursor.execute(together.sql, params)
         keys = cursor.fetchone()
