@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from bench import dbs, report
 from bench.machine import ROOT, cpu_busy, load_average, machine_info, wait_idle
 from bench.report import Row
 
-ALL = ("intake", "http", "lists", "demo")
+ALL = ("intake", "lists", "http", "demo")
 RESULTS = ROOT / "bench" / "results"
 
 
@@ -38,6 +39,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--intake", type=int, help="service-layer creates (default 1,000; quick 200)")
     p.add_argument("--seconds", type=float, help="HTTP load per endpoint (default 20; quick 5)")
     p.add_argument("--clients", type=int, default=32, help="concurrent HTTP clients (default 32)")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        help="HTTP rounds, each on a freshly started server, pooled (default 3; quick 1)",
+    )
     p.add_argument(
         "--threads",
         type=int,
@@ -74,6 +80,7 @@ class Runner:
         self.rows: list[Row] = []
         self.conditions: dict[str, Any] = {}
         self.pg_ready = False
+        self.dataset_ready = False
         self.template: Path | None = None
         self.command = "python -m bench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
@@ -208,17 +215,24 @@ class Runner:
         if self.pg_problem is not None:
             return self.skipped("http", f"PostgreSQL unreachable: {self.pg_problem}")
         seconds = self.args.seconds or (5.0 if self.quick else 20.0)
+        rounds = self.args.rounds or (1 if self.quick else 3)
+        url, cases = self.dataset()
         params = {
             "clients": self.args.clients,
             "seconds": seconds,
+            "rounds": rounds,
+            "cases": cases,
             "warmup_seconds": 2.0 if self.quick else 4.0,
             "seed": self.args.seed,
             "payloads": 5000 if self.quick else 20000,
             "threads": self.args.threads,
             "server": "zhizhi serve (granian, WSGI), 2 workers",
         }
-        self.say(f"http (postgres): {self.args.clients} clients × {seconds:g} s, creates vs bare")
-        r = self.worker("http", params, self.postgres())
+        self.say(
+            f"http (postgres): {rounds} × ({self.args.clients} clients × {seconds:g} s, creates vs bare)"
+            f" at {cases:,} cases"
+        )
+        r = self.worker("http", params, url)
         f, b = r["figure"], r["baseline"]
         fl, bl = f["latency_ms"], b["latency_ms"]
         rate_ok = f["per_second"] >= 500 and f["errors"] == 0 and f["ok"] == f["requests"]
@@ -233,6 +247,7 @@ class Runner:
                 r["ratio"],
                 "≥ 500/s",
                 rate_ok,
+                _rounds(r, lambda x: f"{x['per_second']:.0f}", "/s"),
             ),
             Row(
                 "http create (postgres)",
@@ -253,7 +268,7 @@ class Runner:
                 _ratio(fl, bl, "p99"),
                 "< 100 ms",
                 fl.get("p99") is not None and fl["p99"] < 100,
-                _spread(f),
+                _rounds(r, lambda x: f"{x['latency_ms']['p99']:.0f}", "ms", spreads=True),
             ),
         ]
         one = r["single_client"]
@@ -271,42 +286,52 @@ class Runner:
         self.save("http", params, r, rows)
         return None
 
+    def dataset(self) -> tuple[str, int]:
+        """The list database: the township filled up to `--cases` cases (generated once per run, or
+        reused). Lists and creates over HTTP both run on it."""
+        cases = self.args.cases or (20_000 if self.quick else 1_000_000)
+        url = self.postgres()
+        if self.dataset_ready:
+            return url, cases
+        gparams = {"cases": cases, "seed": self.args.seed, "events": self.args.events, "workers": 2}
+        self.say(f"generate (postgres): fill up to {cases:,} cases (COPY, events={self.args.events})")
+        g = self.worker("dataset", gparams, url)
+        self.dataset_ready = True
+        if g.get("reused"):
+            self.say("generate: dataset reused")
+            return url, cases
+        gen = g["generator"]
+        per_million = gen["seconds"] / max(gen["cases"], 1) * 1_000_000
+        grow = [
+            Row(
+                "generate (postgres)",
+                f"{gen['cases']:,} cases + {gen['events']:,} events",
+                gen["seconds"],
+                "s",
+                note=f"{gen['cases_per_second']:,}/s; open {gen['open_share']:.1%}, overdue {gen['overdue_share']:.1%}",
+            ),
+        ]
+        if gen["cases"] >= 1_000_000:
+            grow.append(
+                Row(
+                    "generate (postgres)",
+                    "seconds per 1M cases",
+                    round(per_million, 1),
+                    "s",
+                    target="< 120 s",
+                    passed=per_million < 120,
+                    note=f"load {gen['load_seconds']:.0f} s + indexes {gen['rebuild_seconds']:.0f} s",
+                )
+            )
+        self.save("generate", gparams, g, grow)
+        self.quiet()  # the generator's vacuum and analyze may still be settling
+        return url, cases
+
     def lists(self) -> None:
         if self.pg_problem is not None:
             self.skipped("generate", f"PostgreSQL unreachable: {self.pg_problem}")
             return self.skipped("lists", f"PostgreSQL unreachable: {self.pg_problem}")
-        cases = self.args.cases or (20_000 if self.quick else 1_000_000)
-        url = self.postgres()
-        gparams = {"cases": cases, "seed": self.args.seed, "events": self.args.events, "workers": 2}
-        self.say(f"generate (postgres): fill up to {cases:,} cases (COPY, events={self.args.events})")
-        g = self.worker("dataset", gparams, url)
-        if not g.get("reused"):
-            gen = g["generator"]
-            per_million = gen["seconds"] / max(gen["cases"], 1) * 1_000_000
-            grow = [
-                Row(
-                    "generate (postgres)",
-                    f"{gen['cases']:,} cases + {gen['events']:,} events",
-                    gen["seconds"],
-                    "s",
-                    note=f"{gen['cases_per_second']:,}/s; open {gen['open_share']:.1%}, overdue {gen['overdue_share']:.1%}",
-                ),
-            ]
-            if gen["cases"] >= 1_000_000:
-                grow.append(
-                    Row(
-                        "generate (postgres)",
-                        "seconds per 1M cases",
-                        round(per_million, 1),
-                        "s",
-                        target="< 120 s",
-                        passed=per_million < 120,
-                        note=f"load {gen['load_seconds']:.0f} s + indexes {gen['rebuild_seconds']:.0f} s",
-                    )
-                )
-            self.save("generate", gparams, g, grow)
-        else:
-            self.say("generate: dataset reused")
+        url, cases = self.dataset()
         requests = self.args.requests or (20 if self.quick else 60)
         self.say(f"lists (postgres): {requests} requests per case at {cases:,} cases")
         r = self.worker("lists", {"requests": requests, "target_p95_ms": 50}, url)
@@ -436,10 +461,20 @@ class Runner:
             dbs.remove_sqlite(self.template)
 
 
-def _spread(summary: dict[str, Any]) -> str:
-    """The clients' mean latencies, fastest to slowest: how evenly the server's workers shared them."""
-    means = summary.get("client_mean_ms") or []
-    return f"clients' means {means[0]:.0f}–{means[-1]:.0f} ms" if means else ""
+def _rounds(
+    result: dict[str, Any], value: Callable[[dict[str, Any]], str], unit: str, *, spreads: bool = False
+) -> str:
+    """The HTTP rounds' own figures (`value` of each round's creates), and with `spreads` each
+    round's clients' means fastest–slowest: how evenly that server's workers shared the clients."""
+    rounds = [r["create"] for r in result.get("rounds", [])]
+    if len(rounds) < 2 and not spreads:
+        return ""
+    text = f"rounds {', '.join(value(x) for x in rounds)} {unit}" if len(rounds) > 1 else ""
+    if spreads:
+        ranges = [x["client_mean_ms_range"] for x in rounds if x.get("client_mean_ms_range")]
+        means = ", ".join(f"{lo:.0f}–{hi:.0f}" for lo, hi in ranges)
+        text = f"{text}; clients' means {means} ms" if text else f"clients' means {means} ms"
+    return text
 
 
 def _ratio(a: dict[str, Any], b: dict[str, Any], key: str) -> float | None:

@@ -124,6 +124,21 @@ class Run:
     last_body: bytes = b""
     client_means: list[float] = field(default_factory=list)
 
+    @classmethod
+    def pooled(cls, runs: list[Run]) -> Run:
+        """Several runs as one: their requests, statuses, errors and clients together, their
+        durations added (so the rate is the requests completed over the time spent loading)."""
+        out = cls()
+        for r in runs:
+            out.seconds += r.seconds
+            out.latencies.extend(r.latencies)
+            for status, n in r.statuses.items():
+                out.statuses[status] = out.statuses.get(status, 0) + n
+            out.errors.extend(r.errors)
+            out.client_means.extend(r.client_means)
+            out.last_body = r.last_body or out.last_body
+        return out
+
     def summary(self, *, ok: tuple[int, ...] = (200, 201)) -> dict[str, Any]:
         good = sum(n for s, n in self.statuses.items() if s in ok)
         return {

@@ -193,15 +193,24 @@ def intake(p: dict[str, Any]) -> dict[str, Any]:
 
 def http(p: dict[str, Any]) -> dict[str, Any]:
     """Creates over HTTP (`zhizhi serve`: granian, 2 workers) with `clients` keep-alive clients, vs the bare
-    endpoint of the same stack (same middleware, same token auth) inserting one row."""
+    endpoint of the same stack (same middleware, same token auth) inserting one row.
+
+    In `rounds` rounds, each on a freshly started server: which worker accepts which keep-alive
+    connection is settled when the clients connect and holds for the whole round, and an uneven
+    share (say 21 of the 32 on one worker) slows that worker's clients by half. One round measures
+    one draw of that split; the figures pool the rounds' requests (all their latencies, all their
+    completed requests over all their seconds), and `rounds` keeps each one's own summary."""
     clients = int(p.get("clients", 32))
     seconds = float(p["seconds"])
     warmup = float(p.get("warmup_seconds", 3))
+    rounds = int(p.get("rounds", 1))
     seed = int(p.get("seed", 1))
     users = list(User.objects.filter(role__in=[Role.DISPATCHER, Role.HOTLINE_OPERATOR], is_active=True))
     users.sort(key=lambda u: u.username)
     if not users:
         raise RuntimeError("no dispatchers or operators: build the demo township first")
+    if rounds < 1:
+        raise ValueError(f"rounds must be at least 1, not {rounds}")
     tokens = [_token(u) for u in users]
     bodies = case_payloads(int(p.get("payloads", 20_000)), seed)
     run_id = uuid.uuid4().hex[:10]
@@ -212,7 +221,7 @@ def http(p: dict[str, Any]) -> dict[str, Any]:
                 "POST",
                 path,
                 tokens[client % len(tokens)],
-                bodies[i % len(bodies)] if phase != "bare-warm" else bodies[0],
+                bodies[i % len(bodies)] if not phase.startswith("bare-warm") else bodies[0],
                 **{"Idempotency-Key": f"{run_id}-{phase}-{i}"},
             )
 
@@ -222,19 +231,27 @@ def http(p: dict[str, Any]) -> dict[str, Any]:
     top = _top_case_id()
     out: dict[str, Any] = {}
     server_opts = {k: p[k] for k in ("threads",) if k in p}
-    with load.server(_server_env(), workers=2, log=p.get("log"), **server_opts) as server:
-        load.load(server, maker("warm", "/api/v1/cases"), clients=clients, seconds=warmup)
-        load.load(server, maker("bare-warm", "/bench/ping"), clients=clients, seconds=warmup)
-        create = load.load(server, maker("create", "/api/v1/cases"), clients=clients, seconds=seconds)
-        bare = load.load(server, maker("bare", "/bench/ping"), clients=clients, seconds=seconds)
-        one_create = load.load(
-            server, maker("one", "/api/v1/cases"), clients=1, count=int(p.get("single", 200))
-        )
-        one_bare = load.load(
-            server, maker("one-bare", "/bench/ping"), clients=1, count=int(p.get("single", 200))
-        )
-        out["server"] = " ".join(server.command[2:])
-    c, b = create.summary(), bare.summary()
+    creates: list[load.Run] = []
+    bares: list[load.Run] = []
+    for n in range(rounds):
+        with load.server(_server_env(), workers=2, log=p.get("log"), **server_opts) as server:
+            load.load(server, maker(f"warm{n}", "/api/v1/cases"), clients=clients, seconds=warmup)
+            load.load(server, maker(f"bare-warm{n}", "/bench/ping"), clients=clients, seconds=warmup)
+            creates.append(
+                load.load(server, maker(f"create{n}", "/api/v1/cases"), clients=clients, seconds=seconds)
+            )
+            bares.append(
+                load.load(server, maker(f"bare{n}", "/bench/ping"), clients=clients, seconds=seconds)
+            )
+            if n == rounds - 1:
+                one_create = load.load(
+                    server, maker("one", "/api/v1/cases"), clients=1, count=int(p.get("single", 200))
+                )
+                one_bare = load.load(
+                    server, maker("one-bare", "/bench/ping"), clients=1, count=int(p.get("single", 200))
+                )
+            out["server"] = " ".join(server.command[2:])
+    c, b = load.Run.pooled(creates).summary(), load.Run.pooled(bares).summary()
     out.update(
         {
             "vendor": connection.vendor,
@@ -242,18 +259,30 @@ def http(p: dict[str, Any]) -> dict[str, Any]:
                 "clients": clients,
                 "seconds": seconds,
                 "warmup_seconds": warmup,
+                "rounds": rounds,
                 "tokens": len(tokens),
                 "distinct_bodies": len(bodies),
                 "cases_before": cases_before,
             },
             "figure": c,
             "baseline": {"what": "POST /bench/ping: same stack and auth, one INSERT", **b},
+            "rounds": [
+                {"create": _round(cr.summary()), "bare": _round(br.summary())}
+                for cr, br in zip(creates, bares, strict=True)
+            ],
             "single_client": {"create": one_create.summary(), "bare": one_bare.summary()},
             "ratio": round(stats.ratio(c["per_second"], b["per_second"]) or 0, 4),
             "discarded_after_run": _discard_cases_after(top),
         }
     )
     return out
+
+
+def _round(summary: dict[str, Any]) -> dict[str, Any]:
+    """A round's summary without its per-client list, which the pooled figure keeps: its rate, its
+    latencies and the spread of its clients' means (fastest, slowest)."""
+    means = summary.pop("client_mean_ms")
+    return {**summary, "client_mean_ms_range": [means[0], means[-1]] if means else []}
 
 
 # --- The list dataset ------------------------------------------------------------------------------
@@ -272,8 +301,10 @@ def dataset(p: dict[str, Any]) -> dict[str, Any]:
     }
     marker = Dataset.objects.filter(name="lists").first()
     existing = Case.objects.count()
-    if marker is not None and marker.params == wanted and existing >= target:
-        return {"reused": True, "params": wanted, "cases": existing}
+    if marker is not None and existing >= target:
+        # Already full: the generator adds cases, never removes them (a smaller `--cases` or
+        # another day's `until` reuses what is there).
+        return {"reused": True, "params": marker.params, "cases": existing}
     n = target - existing
     result = generate.generate(
         n,

@@ -110,3 +110,23 @@ def test_a_timed_phase_stops_at_its_deadline(server: load.Server) -> None:
 def test_seconds_or_count_not_both() -> None:
     with pytest.raises(ValueError, match="give seconds or count"):
         load.load(load.Server("127.0.0.1", 1, []), maker("/"), clients=1, seconds=1, count=1)
+
+
+def test_pooled_runs_add_their_requests_statuses_clients_and_seconds(server: load.Server) -> None:
+    a = load.load(server, maker("/echo"), clients=2, count=6)
+    b = load.load(server, maker("/missing"), clients=1, count=3)
+    pooled = load.Run.pooled([a, b])
+    assert pooled.statuses == {201: 6, 404: 3}
+    assert sorted(pooled.latencies) == sorted(a.latencies + b.latencies)
+    assert len(pooled.client_means) == 3
+    assert pooled.seconds == a.seconds + b.seconds
+    assert pooled.errors == b.errors
+    assert len(pooled.errors) == 3
+    assert pooled.summary()["per_second"] == round(6 / (a.seconds + b.seconds), 1)
+    assert pooled.last_body == b.last_body
+
+
+def test_pooling_nothing_is_an_empty_run() -> None:
+    pooled = load.Run.pooled([])
+    assert (pooled.seconds, pooled.latencies, pooled.statuses, pooled.errors) == (0.0, [], {}, [])
+    assert pooled.summary()["per_second"] == 0.0
