@@ -87,6 +87,34 @@ def test_no_policy_at_all_is_refused_and_nothing_is_written(township: Township) 
     assert (Case.objects.count(), CaseEvent.objects.count()) == (cases, events)
 
 
+def test_the_policies_a_case_can_match_are_those_a_scan_of_every_policy_finds(township: Township) -> None:
+    """`matching_policies` reads the snapshot's lists by category; a scan of every active policy
+    with the rule spelled out must find the same ones, in the same order, for every category,
+    nature and priority of every case type."""
+    from zhizhi.cases.models import Priority, RequestNature
+
+    active = list(SlaPolicy.objects.filter(is_active=True).order_by("id"))
+    natures = [None, *RequestNature.objects.all()]
+    checked = matched = 0
+    for case_type in sorted({p.case_type for p in active}):
+        for category in Category.objects.filter(is_active=True):
+            for nature in natures:
+                for priority in Priority.values:
+                    expected = [
+                        p
+                        for p in active
+                        if p.case_type == case_type
+                        and p.category_id in {None, category.pk, category.parent_id}
+                        and p.nature_id in {None, nature.pk if nature else None}
+                        and p.priority in ("", priority)
+                    ]
+                    found = sla.matching_policies(case_type, category, nature, priority)
+                    assert [p.pk for p in found] == [p.pk for p in expected]
+                    checked += 1
+                    matched += len(found)
+    assert (checked, matched) == (6328, 23873)  # every combination matches at least the catch-all
+
+
 def test_urgent_priority_counts_hours(township: Township) -> None:
     # Given an urgent case received on Friday 8 March 2024, 10:00
     start = at("2024-03-08 10:00")

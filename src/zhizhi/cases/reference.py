@@ -48,7 +48,9 @@ class Snapshot:
     built_at: float
     categories: dict[str, Category]  # active ones, by code, with `parent` loaded
     natures: dict[str, RequestNature]
-    policies: dict[str, list[SlaPolicy]] = field(default_factory=dict)  # active, by case type, by id
+    # Active SLA policies by (case type, category id or None for "any category"), by id: a create
+    # reads the two or three lists its category can match instead of testing all of its type's.
+    policies_by_category: dict[tuple[str, int | None], list[SlaPolicy]] = field(default_factory=dict)
     # Every row, active or not, by id: what a case list shows of its cases' references (a join
     # of five tables costs more to plan than to run: docs/benchmarks.md).
     category_ids: dict[int, Category] = field(default_factory=dict)  # with `parent` loaded
@@ -94,9 +96,9 @@ def _version() -> str:
 
 
 def _build(version: str) -> Snapshot:
-    policies: dict[str, list[SlaPolicy]] = {}
+    by_category: dict[tuple[str, int | None], list[SlaPolicy]] = {}
     for policy in SlaPolicy.objects.filter(is_active=True).order_by("id"):
-        policies.setdefault(policy.case_type, []).append(policy)
+        by_category.setdefault((policy.case_type, policy.category_id), []).append(policy)
     every_category = list(Category.objects.select_related("parent"))
     natures = list(RequestNature.objects.all())
     return Snapshot(
@@ -104,7 +106,7 @@ def _build(version: str) -> Snapshot:
         built_at=time.monotonic(),
         categories={c.code: c for c in every_category if c.is_active},
         natures={n.code: n for n in natures},
-        policies=policies,
+        policies_by_category=by_category,
         category_ids={c.pk: c for c in every_category},
         nature_ids={n.pk: n for n in natures},
         department_ids={d.pk: d for d in Department.objects.all()},
@@ -134,9 +136,14 @@ def nature(code: str) -> RequestNature | None:
     return snapshot().natures.get(code)
 
 
-def policies(case_type: str) -> list[SlaPolicy]:
-    """The active SLA policies of a case type, by id."""
-    return snapshot().policies.get(case_type, [])
+def policies_for(case_type: str, category: Category) -> list[SlaPolicy]:
+    """The active SLA policies of a case type that name this category, its class, or no category
+    at all, by id."""
+    index = snapshot().policies_by_category
+    keys = {None, category.pk, category.parent_id}
+    found = [p for key in keys for p in index.get((case_type, key), ())]
+    found.sort(key=lambda p: p.pk)
+    return found
 
 
 def _on_write(sender: Any, **kwargs: Any) -> None:

@@ -50,12 +50,11 @@ def matching_policies(
 ) -> list[SlaPolicy]:
     """The active policies of `case_type` that apply: each of category (the subclass or its class),
     nature and priority either matches or is left blank. By id."""
-    categories = {None, category.pk, category.parent_id}
     natures = {None, nature.pk if nature is not None else None}
     return [
         p
-        for p in reference.policies(case_type)
-        if p.category_id in categories and p.nature_id in natures and p.priority in ("", priority)
+        for p in reference.policies_for(case_type, category)
+        if p.nature_id in natures and p.priority in ("", priority)
     ]
 
 
