@@ -22,13 +22,14 @@ from tests.open311.helpers import (
     post,
     tags,
 )
-from tests.township import Township
+from tests.township import TOWN_CODE, Township
 from zhizhi.cases import services as case_services
 from zhizhi.cases import sla
 from zhizhi.cases.models import Case, CaseEvent, Category, SlaUnit
 from zhizhi.open311 import services
 from zhizhi.open311.models import Datatype, Open311Request, ServiceAttribute
 from zhizhi.open311.present import w3
+from zhizhi.territory.models import Region
 
 pytestmark = pytest.mark.django_db
 
@@ -164,6 +165,78 @@ def test_address_string_with_a_region_attribute_is_placed_in_that_village(client
     assert case.region.code == VILLAGE_A
     assert (case.lon, case.lat) == (None, None)
     assert case.address == "六横镇杜庄村大岙路 12 号"
+
+
+@pytest.mark.parametrize(
+    ("address", "placed"),
+    [
+        ("六横镇杜庄村大岙路 12 号", VILLAGE_A),  # the village the address names
+        ("台门社区东海路口", VILLAGE_B),
+        ("东海路与大岙路交叉口", TOWN_CODE),  # no village named: the client's whole area
+        ("杜庄村和台门社区交界的桥", TOWN_CODE),  # two villages named: the dispatcher decides
+    ],
+)
+def test_address_string_alone_goes_to_the_village_it_names_or_to_the_clients_area(
+    client: Client, key: Key, address: str, placed: str
+):
+    response = post(client, "json", form(key, lat=None, long=None, address_string=address))
+
+    assert response.status_code == 201, response.content
+    case = Case.objects.select_related("region").get()
+    assert (case.region.code, case.lon, case.lat, case.address) == (placed, None, None, address)
+    assert (case.channel, case.status, case.sla_target, case.sla_unit) == (
+        "online",
+        "received",
+        5,
+        SlaUnit.WORKING_DAYS,
+    )
+
+
+def test_address_id_alone_goes_to_the_clients_area_and_is_kept(client: Client, key: Key):
+    data = form(key, lat=None, long=None, address_string=None, address_id="A-1")
+
+    response = post(client, "xml", data)
+
+    assert response.status_code == 201, response.content
+    case = Case.objects.select_related("region", "open311").get()
+    assert (case.region.code, case.address, case.open311.address_id) == (TOWN_CODE, "", "A-1")
+
+
+def test_a_village_name_inside_a_longer_one_counts_as_the_longer(township: Township):
+    inner = Region.objects.create(
+        parent=township.town, level="village", code="330903107203", name="庄村", kind="village"
+    )
+    assert services.village_named_in("六横镇杜庄村大岙路", township.town).code == VILLAGE_A
+    assert services.village_named_in("六横镇庄村", township.town) == inner
+    assert services.village_named_in("六横镇杜庄村", township.villages[VILLAGE_B]) is None
+
+
+def test_a_key_for_one_village_places_an_unnamed_address_in_that_village(client: Client, township: Township):
+    village_client, raw = services.issue_client(name="台门社区公众号", region_code=VILLAGE_B)
+    data = form(Key(village_client, raw), lat=None, long=None, address_string="东海路口")
+
+    response = post(client, "json", data)
+
+    assert response.status_code == 201, response.content
+    assert Case.objects.select_related("region").get().region.code == VILLAGE_B
+
+
+def test_an_address_alone_from_a_key_for_two_villages_needs_the_region_attribute(
+    client: Client, key: Key, township: Township
+):
+    key.client.user.regions.set([township.villages[VILLAGE_A], township.villages[VILLAGE_B]])
+    before = counts()
+
+    response = post(client, "json", form(key, lat=None, long=None, address_string="东海路口"))
+
+    assert response.status_code == 400
+    assert json.loads(response.content) == [
+        {
+            "code": 400,
+            "description": "仅凭地址无法定位：请同时提供 lat/long，或用 attribute[region] 选择所在村（社区）",
+        }
+    ]
+    assert counts() == before
 
 
 def test_region_with_matching_coordinates_still_locates_to_the_micro_grid(client: Client, key: Key):
@@ -327,18 +400,6 @@ BAD = [
     ("lat out of range", {"lat": "95"}, 400, "lat 超出取值范围"),
     ("long infinite", {"long": "inf"}, 400, "long 超出取值范围"),
     ("outside the town", {"long": "121.5"}, 400, "坐标不在本辖区范围内"),
-    (
-        "address alone",
-        {"lat": None, "long": None},
-        400,
-        "仅凭 address_string 无法定位：请同时提供 lat/long，或用 attribute[region] 选择所在村（社区）",
-    ),
-    (
-        "address_id alone",
-        {"lat": None, "long": None, "address_string": None, "address_id": "A-1"},
-        400,
-        "暂不支持仅凭 address_id 定位：请提供 lat/long 或 address_string",
-    ),
     (
         "region does not hold the point",
         {"attribute[region]": VILLAGE_B},

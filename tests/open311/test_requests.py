@@ -27,7 +27,7 @@ from tests.open311.helpers import (
     tags,
 )
 from tests.township import Township
-from zhizhi.cases.models import Case, Category, Status
+from zhizhi.cases.models import Case, CaseEvent, Category, Status
 from zhizhi.open311 import queries
 from zhizhi.open311.present import scrub, street, w3
 
@@ -81,6 +81,31 @@ def test_status_mapping(client: Client, township: Township, state: str):
     assert body[0]["updated_datetime"] == w3(driven.clock.now)  # the last step's time
     assert (body[0]["service_notice"] is None) == (status == "closed")
     _, listed = get_json(client, f"{BASE}/requests.json", service_request_id=str(case.pk))
+    assert listed == body
+
+
+@pytest.mark.parametrize("state", [Status.RESOLVED, Status.CLOSED])
+def test_a_closed_requests_updated_datetime_is_when_it_closed_not_what_was_logged_after(
+    client: Client, township: Township, state: str
+):
+    driven = drive(township, state)
+    closed_at = driven.clock.now
+    later = driven.clock.tick()
+    CaseEvent.objects.create(
+        case=driven.case,
+        actor=township.users["dispatcher"],
+        at=later,
+        action="attach",
+        from_status=state,
+        to_status=state,
+        data={"attachments": []},
+    )
+
+    _, body = get_json(client, f"{BASE}/requests/{driven.case.pk}.json")
+    _, listed = get_json(client, f"{BASE}/requests.json", service_request_id=str(driven.case.pk))
+
+    assert body[0]["updated_datetime"] == w3(closed_at)
+    assert later > closed_at
     assert listed == body
 
 

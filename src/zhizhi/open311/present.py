@@ -84,7 +84,13 @@ class Presenter:
     def request(self, case: Case) -> dict[str, Any]:
         detail: Open311Request | None = getattr(case, "open311", None)
         status = OPEN311_STATUS.get(case.status, "open")
+        # The spec: "for requests with status=closed, this will be the date the request was
+        # closed" — not moved by what is logged afterwards (a photo attached to a closed case).
         updated = getattr(case, "last_event_at", None) or case.updated_at
+        if case.status == Status.CLOSED and case.closed_at is not None:
+            updated = case.closed_at
+        elif case.status == Status.RESOLVED and case.resolved_at is not None:
+            updated = case.resolved_at
         return {
             "service_request_id": case.pk,
             "status": status,

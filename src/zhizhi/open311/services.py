@@ -198,7 +198,36 @@ class Location:
     region: str | None
 
 
-def _location(params: RequestParams, answers: dict[str, attributes.Answer]) -> Location:
+def _client_area(client: Open311Client) -> Region:
+    """Where the client reports: its service account's region (the town, unless the key was issued
+    for one village)."""
+    areas = list(client.user.regions.filter(is_active=True)[:2])
+    if len(areas) != 1:
+        raise ValidationFailed(
+            "address_needs_region",
+            "仅凭地址无法定位：请同时提供 lat/long，或用 attribute[region] 选择所在村（社区）",
+        )
+    return areas[0]
+
+
+def village_named_in(address: str, area: Region) -> Region | None:
+    """The one active village or community of `area` whose name the address contains
+    ("六横镇杜庄村大岙路 12 号" → 杜庄村); None when no name, or the names of two places, occur in it.
+    A name inside a longer one that also occurs (村 names such as 东岙村 in 小东岙村) counts once,
+    as the longer."""
+    villages = Region.objects.active().at_level(Level.VILLAGE).under(area.path)
+    named = [v for v in villages.only("id", "code", "name", "path") if v.name and v.name in address]
+    named = [v for v in named if not any(v.name != o.name and v.name in o.name for o in named)]
+    return named[0] if len(named) == 1 else None
+
+
+def _location(
+    params: RequestParams, answers: dict[str, attributes.Answer], client: Open311Client
+) -> Location:
+    """Where the case goes. A point is located to its micro-grid (a region answer only cross-checks
+    it). Without one, the spec allows an `address_string` or an `address_id` alone: the case goes to
+    the village the client chose (`attribute[region]`), else to the one village the address names,
+    else to the client's whole area, where the dispatcher places it by the address text."""
     lat_raw, lon_raw = params.get("lat"), params.get("long")
     region = answers.get("region")
     region_code = region if isinstance(region, str) else None
@@ -213,20 +242,15 @@ def _location(params: RequestParams, answers: dict[str, attributes.Answer]) -> L
                 raise ValidationFailed(
                     "coordinates_outside_region", "坐标不在 attribute[region] 所选的村（社区）内"
                 )
-        # Located to its grid from the point (the region answer only cross-checks it).
         return Location(lon=lon, lat=lat, region=None)
-    if params.get("address_string"):
-        if not region_code:
-            raise ValidationFailed(
-                "address_needs_region",
-                "仅凭 address_string 无法定位：请同时提供 lat/long，或用 attribute[region] 选择所在村（社区）",
-            )
+    address = params.get("address_string")
+    if not (address or params.get("address_id")):
+        raise ValidationFailed("missing_location", "请提供位置：lat 与 long，或 address_string")
+    if region_code:
         return Location(lon=None, lat=None, region=region_code)
-    if params.get("address_id"):
-        raise ValidationFailed(
-            "address_id_unsupported", "暂不支持仅凭 address_id 定位：请提供 lat/long 或 address_string"
-        )
-    raise ValidationFailed("missing_location", "请提供位置：lat 与 long，或 address_string")
+    area = _client_area(client)
+    named = village_named_in(address, area) if address else None
+    return Location(lon=None, lat=None, region=(named or area).code)
 
 
 def submit_request(
@@ -244,7 +268,7 @@ def submit_request(
     definition = attributes.definition(category)
     submitted = {k: [clean_text(v) for v in vs] for k, vs in params.attributes.items()}
     answers = attributes.clean(definition, submitted)
-    location = _location(params, answers)
+    location = _location(params, answers, client)
 
     description = _limit(params.get("description"), "description", MAX_DESCRIPTION)
     extra = attributes.describe(definition, answers)
