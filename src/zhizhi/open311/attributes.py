@@ -85,7 +85,7 @@ def _builtin() -> list[Attribute]:
             code="region",
             datatype=Datatype.SINGLEVALUELIST,
             required=False,
-            description="所在村（社区）：不提供 lat/long 时据此安置；不选则按地址中的村名，或由调度员按地址安置",
+            description="所在村（社区）：不提供 lat/long 时据此安置；不选则按地址中的村名，或由调度员按地址派单",
             datatype_description="村（社区）的 12 位统计用区划代码",
             values=tuple(Value(r.code, f"{r.parent.name}{r.name}" if r.parent else r.name) for r in regions),
             builtin=True,

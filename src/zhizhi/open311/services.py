@@ -227,7 +227,7 @@ def _location(
     """Where the case goes. A point is located to its micro-grid (a region answer only cross-checks
     it). Without one, the spec allows an `address_string` or an `address_id` alone: the case goes to
     the village the client chose (`attribute[region]`), else to the one village the address names,
-    else to the client's whole area, where the dispatcher places it by the address text."""
+    else to the client's whole area, where its dispatchers see it and dispatch it by the address."""
     lat_raw, lon_raw = params.get("lat"), params.get("long")
     region = answers.get("region")
     region_code = region if isinstance(region, str) else None
