@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -108,6 +109,39 @@ def test_form_post_creates_a_located_online_case_with_its_sla_and_detail_row(cli
     assert (event.action, event.actor) == ("create", key.client.user)
     key.client.refresh_from_db()
     assert key.client.last_used_at == case.received_at
+
+
+def test_an_urlencoded_post_as_fixmystreet_sends_it(client: Client, key: Key):
+    """The spec's body: application/x-www-form-urlencoded in UTF-8, with `jurisdiction_id` (which a
+    server of one jurisdiction ignores) and a multi-value attribute as `attribute[code][]`."""
+    ServiceAttribute.objects.create(
+        code="hazards",
+        datatype=Datatype.MULTIVALUELIST,
+        description="现场情况",
+        values=[{"key": "deep", "name": "坑深"}, {"key": "night", "name": "夜间无照明"}],
+        order=1,
+    )
+    data = [
+        *form(key, **{"attribute[nature]": "complaint"}).items(),
+        ("jurisdiction_id", "liuheng.gov.cn"),
+        ("attribute[hazards][]", "deep"),
+        ("attribute[hazards][]", "night"),
+    ]
+
+    response = client.post(
+        f"{BASE}/requests.xml",
+        urlencode(data),
+        content_type="application/x-www-form-urlencoded; charset=utf-8",
+    )
+
+    assert response.status_code == 201, response.content
+    root = parse_xml(response)
+    case = Case.objects.select_related("region", "nature", "open311").get(
+        pk=root[0].find("service_request_id").text
+    )
+    assert (case.region.code, case.nature.code, case.reporter_name) == (MICRO_A11, "complaint", "张三")
+    assert case.open311.attributes == {"nature": "complaint", "hazards": ["deep", "night"]}
+    assert case.description.endswith("【附加信息】\n现场情况：坑深、夜间无照明")
 
 
 def test_xml_post_answers_service_requests_request(client: Client, key: Key):

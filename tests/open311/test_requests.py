@@ -434,6 +434,20 @@ def test_unknown_token_is_404(client: Client, township: Township):
     assert response.status_code == 404
     assert body == [{"code": 404, "description": "token 不存在：nope"}]
 
+    response, root = get_xml(client, f"{BASE}/tokens/nope.xml")
+    assert response.status_code == 404
+    assert (root.tag, tags(root)) == ("errors", ["error"])
+    assert children(root[0]) == {"code": "404", "description": "token 不存在：nope"}
+
+
+def test_a_jurisdiction_id_is_accepted_and_changes_nothing(client: Client, mixed: dict[str, Case]):
+    """FixMyStreet sends `jurisdiction_id` with every call; this server has one jurisdiction."""
+    _, plain = get_json(client, f"{BASE}/requests.json")
+    _, with_jurisdiction = get_json(client, f"{BASE}/requests.json", jurisdiction_id="liuheng.gov.cn")
+
+    assert with_jurisdiction == plain
+    assert len(plain) == len(mixed)
+
 
 def test_service_code_may_be_repeated(client: Client, mixed: dict[str, Case]):
     response = client.get(f"{BASE}/requests.json?service_code=road_damage&service_code=street_vending")
