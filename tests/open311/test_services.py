@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 import pytest
 from django.test import Client
 
 from tests.open311.helpers import BASE, VILLAGE_A, VILLAGE_B, children, get_json, get_xml, tags
 from tests.township import Township
-from zhizhi.cases.models import Category
+from zhizhi.cases.models import Category, SlaPolicy
 from zhizhi.open311.models import Datatype, ServiceAttribute
+from zhizhi.open311.present import w3
+from zhizhi.territory.models import Region
 
 pytestmark = pytest.mark.django_db
 
@@ -71,12 +76,44 @@ def test_discovery_xml(client: Client):
     assert [f.text for f in endpoint.iter("format")] == ["text/xml", "application/json"]
 
 
-def test_discovery_changeset_follows_the_last_edit_of_a_question(client: Client, township: Township):
-    ServiceAttribute.objects.create(code="q", description="问题")
+def _changeset(client: Client) -> str:
+    return get_json(client, "/open311/discovery.json")[1]["changeset"]
 
-    _, body = get_json(client, "/open311/discovery.json")
 
-    assert body["changeset"] > "2026-11-29T00:00:00+08:00"
+@pytest.mark.parametrize(
+    "change",
+    ["a question added", "a category closed to the public", "a policy lengthened", "a village renamed"],
+)
+def test_discovery_changeset_follows_what_the_services_are_made_of(
+    client: Client, township: Township, change: str
+):
+    past = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    for model in (ServiceAttribute, Category, SlaPolicy, Region):
+        model.objects.update(updated_at=past)  # type: ignore[attr-defined]
+    assert _changeset(client) == "2026-12-01T16:00:00+08:00"
+
+    changed: Any
+    if change == "a question added":
+        changed = ServiceAttribute.objects.create(code="q", description="问题")
+    elif change == "a category closed to the public":
+        changed = Category.objects.get(code="road_damage")
+        changed.accepts_public_reports = False
+        changed.save()
+    elif change == "a policy lengthened":
+        changed = SlaPolicy.objects.filter(is_active=True).first()
+        changed.target += 1
+        changed.save()
+    else:
+        changed = township.villages[VILLAGE_B]
+        changed.name = "台门村"
+        changed.save()
+
+    assert _changeset(client) == w3(changed.updated_at)
+    assert changed.updated_at > past
+
+
+def test_a_fresh_installations_changeset_is_the_release(client: Client):
+    assert _changeset(client) == "2026-11-29T00:00:00+08:00"
 
 
 # --- Service list --------------------------------------------------------------------------------------

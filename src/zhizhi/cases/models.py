@@ -82,6 +82,9 @@ class Category(models.Model):
     accepts_public_reports = models.BooleanField(_("接受群众上报"), default=True)
     sort = models.PositiveIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
+    # When the row last changed: the Open311 discovery's changeset follows it, so that clients
+    # refresh their service lists (rows that predate the field carry the release date).
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("事件分类")
@@ -141,6 +144,7 @@ class SlaPolicy(models.Model):
     )
     pausing_states = models.JSONField(_("暂停计时状态"), default=list, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)  # as Category.updated_at
 
     class Meta:
         verbose_name = _("时限规则")

@@ -215,9 +215,18 @@ def service_definition(category: Category, attrs: list[Attribute]) -> dict[str, 
 
 
 def changeset() -> str:
-    """Sortable: the later of the interface's release and the last edit of an extra question."""
-    last = ServiceAttribute.objects.aggregate(last=Max("updated_at"))["last"]
-    stamp = w3(last)
+    """Sortable: the latest of the interface's release and the last change to what the service
+    list and definitions are made of — a category (public or not, its name, its department), an
+    SLA policy (the time limit in the description), a village (the `region` attribute's values)
+    or an extra question. A client that sees it move refreshes its services."""
+    stamps = [
+        ServiceAttribute.objects.aggregate(last=Max("updated_at"))["last"],
+        Category.objects.aggregate(last=Max("updated_at"))["last"],
+        SlaPolicy.objects.aggregate(last=Max("updated_at"))["last"],
+        Region.objects.at_level(Level.VILLAGE).aggregate(last=Max("updated_at"))["last"],
+    ]
+    latest = max((s for s in stamps if s is not None), default=None)
+    stamp = w3(latest)
     return max(CHANGESET, stamp) if stamp else CHANGESET
 
 
