@@ -111,21 +111,14 @@ def test_form_post_creates_a_located_online_case_with_its_sla_and_detail_row(cli
     assert key.client.last_used_at == case.received_at
 
 
-def test_an_urlencoded_post_as_fixmystreet_sends_it(client: Client, key: Key):
+def test_an_urlencoded_post_as_fixmystreet_sends_it(client: Client, key: Key, questions: None):
     """The spec's body: application/x-www-form-urlencoded in UTF-8, with `jurisdiction_id` (which a
     server of one jurisdiction ignores) and a multi-value attribute as `attribute[code][]`."""
-    ServiceAttribute.objects.create(
-        code="hazards",
-        datatype=Datatype.MULTIVALUELIST,
-        description="现场情况",
-        values=[{"key": "deep", "name": "坑深"}, {"key": "night", "name": "夜间无照明"}],
-        order=1,
-    )
     data = [
-        *form(key, **{"attribute[nature]": "complaint"}).items(),
+        *form(key, **{"attribute[nature]": "complaint", "attribute[hole_size]": "1.5"}).items(),
         ("jurisdiction_id", "liuheng.gov.cn"),
-        ("attribute[hazards][]", "deep"),
         ("attribute[hazards][]", "night"),
+        ("attribute[hazards][]", "traffic"),
     ]
 
     response = client.post(
@@ -137,11 +130,15 @@ def test_an_urlencoded_post_as_fixmystreet_sends_it(client: Client, key: Key):
     assert response.status_code == 201, response.content
     root = parse_xml(response)
     case = Case.objects.select_related("region", "nature", "open311").get(
-        pk=root[0].find("service_request_id").text
+        pk=root[0].findtext("service_request_id")
     )
     assert (case.region.code, case.nature.code, case.reporter_name) == (MICRO_A11, "complaint", "张三")
-    assert case.open311.attributes == {"nature": "complaint", "hazards": ["deep", "night"]}
-    assert case.description.endswith("【附加信息】\n现场情况：坑深、夜间无照明")
+    assert case.open311.attributes == {
+        "nature": "complaint",
+        "hole_size": "1.5",
+        "hazards": ["night", "traffic"],
+    }
+    assert case.description.endswith("【附加信息】\n坑的直径（米）：1.5\n有哪些危险：夜间看不清、车流量大")
 
 
 def test_xml_post_answers_service_requests_request(client: Client, key: Key):
