@@ -3,8 +3,8 @@
 Every service has the built-in attributes below, which map onto the case's own fields
 (`CaseInput.title`, `.nature`, `.priority`, `.region`); an admin may add questions of any
 GeoReport datatype (`ServiceAttribute`), for one service or for all. `clean()` checks what a
-client sent against the definition: unknown codes, missing required answers, values outside a
-list, malformed numbers and dates are all a `ValidationFailed` (HTTP 400).
+client sent against the definition: missing required answers, values outside a list, malformed
+numbers and dates are all a `ValidationFailed` (HTTP 400); codes it does not ask are ignored.
 """
 
 from __future__ import annotations
@@ -173,16 +173,14 @@ def _check(attr: Attribute, values: list[str]) -> Answer:
 
 
 def clean(attrs: list[Attribute], submitted: Mapping[str, list[str]]) -> dict[str, Answer]:
-    """The answers, checked against the definition. Empty values count as not sent."""
-    by_code = {a.code: a for a in attrs}
-    unknown = sorted(c for c in submitted if c not in by_code or not by_code[c].variable)
-    if unknown:
-        raise ValidationFailed(
-            "unknown_attribute",
-            f"该服务没有这些属性：{', '.join(f'attribute[{c}]' for c in unknown)}",
-        )
+    """The answers, checked against the definition. Empty values count as not sent. Codes the
+    definition does not ask (a question removed or made informational since the client cached the
+    definition, as FixMyStreet does) are ignored: a resident's report is not refused for answering
+    a question the town no longer asks, and a queued report would otherwise fail on every retry."""
     answers: dict[str, Answer] = {}
     for attr in attrs:
+        if not attr.variable:
+            continue
         values = [v.strip() for v in submitted.get(attr.code, []) if v.strip()]
         if not values:
             if attr.required:
