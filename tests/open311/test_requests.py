@@ -312,7 +312,7 @@ def test_bare_dates_are_whole_local_days(client: Client, spread: dict[str, Case]
             "start_date 不能晚于 end_date",
         ),
         ({"status": "pending"}, "status 只能是 open 或 closed：pending"),
-        ({"service_code": "road_damage,no_such"}, "service_code 不存在：no_such"),
+        ({"service_code": "road_damage,no/such"}, "service_code 只能由字母、数字、- 和 _ 组成"),
         ({"service_request_id": "1,x"}, "service_request_id 须为逗号分隔的编号"),
         ({"page": "0"}, "page 须为正整数"),
         ({"page": "abc"}, "page 须为正整数"),
@@ -453,6 +453,20 @@ def test_service_code_may_be_repeated(client: Client, mixed: dict[str, Case]):
     response = client.get(f"{BASE}/requests.json?service_code=road_damage&service_code=street_vending")
 
     assert ids(json.loads(response.content)) == [mixed["received"].pk, mixed["resolved"].pk, mixed["open"].pk]
+
+
+def test_a_service_code_of_no_public_service_matches_nothing(client: Client, mixed: dict[str, Case]):
+    """Unknown, or closed to public reports since the client cached the list: an empty answer, not
+    an error (the spec lists none for a filter)."""
+    Category.objects.filter(code="street_vending").update(accepts_public_reports=False)
+
+    _, some = get_json(client, f"{BASE}/requests.json", service_code="road_damage,no_such,street_vending")
+    _, none = get_json(client, f"{BASE}/requests.json", service_code="no_such,street_vending")
+    response, root = get_xml(client, f"{BASE}/requests.xml", service_code="no_such_either")
+
+    assert ids(some) == [mixed["received"].pk]
+    assert none == []
+    assert (response.status_code, root.tag, len(root)) == (200, "service_requests", 0)
 
 
 def test_list_reads_a_fixed_number_of_queries(client: Client, spread: dict[str, Case], mixed, key: Key):
