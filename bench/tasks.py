@@ -83,8 +83,22 @@ def _user(username: str, role: str) -> User:
     return found
 
 
+_issued: list[int] = []
+
+
 def _token(user: User) -> str:
-    return ApiToken.issue(user, f"bench {uuid.uuid4().hex[:8]}")[1]
+    """An API token for `user`, deleted by `drop_tokens` when the task ends (they would otherwise
+    pile up in the shared list database, run after run)."""
+    token, raw = ApiToken.issue(user, f"bench {uuid.uuid4().hex[:8]}")
+    _issued.append(token.pk)
+    return raw
+
+
+def drop_tokens() -> int:
+    """Delete the tokens this process issued; returns how many went."""
+    gone, _ = ApiToken.objects.filter(pk__in=_issued).delete()
+    _issued.clear()
+    return gone
 
 
 def _session(user: User) -> str:

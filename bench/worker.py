@@ -15,10 +15,13 @@ def main(argv: list[str]) -> int:
     import django
 
     django.setup()
-    from bench.tasks import TASKS
+    from bench.tasks import TASKS, drop_tokens
 
     started = time.monotonic()
-    result = TASKS[task](params)
+    try:
+        result = TASKS[task](params)
+    finally:
+        drop_tokens()
     result["task_seconds"] = round(time.monotonic() - started, 2)
     with open(out, "w", encoding="utf-8") as f:
         json.dump(result, f, ensure_ascii=False, indent=2, default=str)

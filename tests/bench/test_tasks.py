@@ -7,6 +7,7 @@ import pytest
 from bench import tasks
 from tests.cases.factories import CaseInputFactory
 from tests.township import Township
+from zhizhi.accounts.models import ApiToken
 from zhizhi.cases import services
 from zhizhi.cases.models import Case, CaseEvent, IdempotencyKey
 
@@ -29,6 +30,16 @@ def test_the_cases_a_benchmark_registered_are_discarded_with_their_events_and_ke
     assert list(CaseEvent.objects.values_list("case_id", flat=True)) == [kept.pk]
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["k-0"]
     assert (top, tasks._discard_cases_after(top)) == (kept.pk, 0)
+
+
+def test_the_tokens_a_benchmark_issued_are_deleted_when_it_ends(township: Township) -> None:
+    kept, _ = ApiToken.issue(township.users["dispatcher"], "a real client")
+    raws = [tasks._token(township.users[name]) for name in ("dispatcher", "grid_a1")]
+    assert ApiToken.objects.count() == 3
+    assert all(raw.startswith(ApiToken.PREFIX) for raw in raws)
+
+    assert (tasks.drop_tokens(), tasks.drop_tokens()) == (2, 0)
+    assert list(ApiToken.objects.values_list("pk", flat=True)) == [kept.pk]
 
 
 @pytest.mark.parametrize(("name", "who", "path"), tasks.PAGES)
