@@ -154,6 +154,16 @@ if os.environ.get("REDIS_URL"):
         "LOCATION": os.environ["REDIS_URL"],
     }
 
+# Behind the site's HTTPS reverse proxy (README, "In production"), which ends TLS and forwards
+# plain HTTP with X-Forwarded-Proto and X-Forwarded-For: ZHIZHI_BEHIND_PROXY=1 makes Django trust
+# them. Without it every request looks like plain HTTP from the proxy's own address: a browser's
+# `Origin: https://…` fails the CSRF check on every form (no one can log in), and the login
+# throttle counts the whole town's failures as one address's. Set it only when the proxy sets
+# both headers itself, overwriting what a client sent.
+ZHIZHI_BEHIND_PROXY = _env_bool("ZHIZHI_BEHIND_PROXY", False)
+if ZHIZHI_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

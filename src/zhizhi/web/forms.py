@@ -19,6 +19,7 @@ from zhizhi.accounts.models import Department, Role, User
 from zhizhi.cases import services, types
 from zhizhi.cases.models import Case, Category, Channel, Priority, RequestNature, Satisfaction
 from zhizhi.cases.workflow import Action
+from zhizhi.core.clients import client_address
 from zhizhi.core.errors import DomainError
 from zhizhi.mediation import services as mediation_services
 from zhizhi.mediation.casetype import eligible_mediators
@@ -35,7 +36,7 @@ class ThrottledLoginForm(AuthenticationForm):
 
     def clean(self) -> dict[str, Any]:
         username = self.data.get("username", "") or ""
-        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        address = client_address(self.request) if self.request else ""
         if throttle.is_locked(username, address):
             raise forms.ValidationError(self.error_messages["locked"], code="locked")
         try:
