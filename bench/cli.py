@@ -298,7 +298,10 @@ class Runner:
         g = self.worker("dataset", gparams, url)
         self.dataset_ready = True
         if g.get("reused"):
-            self.say("generate: dataset reused")
+            # What is there: a full database is reused for a smaller --cases (and for another
+            # seed or timeline, which its marker records).
+            self.args.cases = cases = int(g["cases"])
+            self.say(f"generate: dataset reused ({cases:,} cases, {g['params']})")
             return url, cases
         gen = g["generator"]
         per_million = gen["seconds"] / max(gen["cases"], 1) * 1_000_000
@@ -311,7 +314,7 @@ class Runner:
                 note=f"{gen['cases_per_second']:,}/s; open {gen['open_share']:.1%}, overdue {gen['overdue_share']:.1%}",
             ),
         ]
-        if gen["cases"] >= 1_000_000:
+        if cases >= 1_000_000:  # asked for a million (the township's own cases are part of it)
             grow.append(
                 Row(
                     "generate (postgres)",
@@ -470,8 +473,8 @@ def _rounds(
     if len(rounds) < 2 and not spreads:
         return ""
     text = f"rounds {', '.join(value(x) for x in rounds)} {unit}" if len(rounds) > 1 else ""
-    if spreads:
-        ranges = [x["client_mean_ms_range"] for x in rounds if x.get("client_mean_ms_range")]
+    ranges = [x["client_mean_ms_range"] for x in rounds if x.get("client_mean_ms_range")]
+    if spreads and ranges:
         means = ", ".join(f"{lo:.0f}–{hi:.0f}" for lo, hi in ranges)
         text = f"{text}; clients' means {means} ms" if text else f"clients' means {means} ms"
     return text

@@ -33,3 +33,8 @@ def test_one_round_shows_only_its_spread() -> None:
 
 def test_creates_over_http_run_on_the_list_database_after_the_lists() -> None:
     assert ALL.index("lists") < ALL.index("http")
+
+
+def test_rounds_without_clients_show_no_spread() -> None:
+    r = {"rounds": [{"create": {"per_second": 0.0, "latency_ms": {"p99": 0.0}, "client_mean_ms_range": []}}]}
+    assert _rounds(r, lambda x: f"{x['latency_ms']['p99']:.0f}", "ms", spreads=True) == ""
