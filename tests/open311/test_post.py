@@ -223,22 +223,34 @@ def test_address_string_alone_goes_to_the_village_it_names_or_to_the_clients_are
     )
 
 
-def test_address_id_alone_goes_to_the_clients_area_and_is_kept(client: Client, key: Key):
-    data = form(key, lat=None, long=None, address_string=None, address_id="A-1")
+def test_address_id_alone_needs_the_region_attribute(client: Client, key: Key):
+    """No master address repository to look the id up in, and no text a dispatcher could read."""
+    alone = form(key, lat=None, long=None, address_string=None, address_id="A-1")
+    before = counts()
 
-    response = post(client, "xml", data)
+    refused = post(client, "xml", alone)
 
-    assert response.status_code == 201, response.content
+    assert refused.status_code == 400
+    assert children(parse_xml(refused)[0]) == {
+        "code": "400",
+        "description": "暂不支持仅凭 address_id 定位：请提供 lat/long、address_string，或用 attribute[region] 选择所在村（社区）",
+    }
+    assert counts() == before
+
+    placed = post(client, "json", {**alone, "attribute[region]": VILLAGE_B})
+
+    assert placed.status_code == 201, placed.content
     case = Case.objects.select_related("region", "open311").get()
-    assert (case.region.code, case.address, case.open311.address_id) == (TOWN_CODE, "", "A-1")
+    assert (case.region.code, case.address, case.open311.address_id) == (VILLAGE_B, "", "A-1")
 
 
-def test_a_village_name_inside_a_longer_one_counts_as_the_longer(township: Township):
+def test_a_village_name_found_only_inside_a_longer_one_counts_as_the_longer(township: Township):
     inner = Region.objects.create(
         parent=township.town, level="village", code="330903107203", name="庄村", kind="village"
     )
     assert services.village_named_in("六横镇杜庄村大岙路", township.town).code == VILLAGE_A
     assert services.village_named_in("六横镇庄村", township.town) == inner
+    assert services.village_named_in("杜庄村到庄村的路口", township.town) is None  # both, on their own
     assert services.village_named_in("六横镇杜庄村", township.villages[VILLAGE_B]) is None
 
 

@@ -35,7 +35,14 @@ N_SUBCLASSES = 90
 # --- Discovery -----------------------------------------------------------------------------------------
 
 
+def _date_everything(moment: datetime) -> None:
+    """Every row the changeset follows, as last changed at `moment`."""
+    for model in (ServiceAttribute, Category, SlaPolicy, Region):
+        model.objects.update(updated_at=moment)  # type: ignore[attr-defined]
+
+
 def test_discovery_json(client: Client):
+    _date_everything(datetime(2026, 1, 1, tzinfo=UTC))  # all before the interface's release
     response, body = get_json(client, "/open311/discovery.json")
 
     assert response.status_code == 200
@@ -82,14 +89,19 @@ def _changeset(client: Client) -> str:
 
 @pytest.mark.parametrize(
     "change",
-    ["a question added", "a category closed to the public", "a policy lengthened", "a village renamed"],
+    [
+        "a question added",
+        "a category closed to the public",
+        "a policy lengthened",
+        "a village renamed",
+        "the town renamed",
+    ],
 )
 def test_discovery_changeset_follows_what_the_services_are_made_of(
     client: Client, township: Township, change: str
 ):
     past = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
-    for model in (ServiceAttribute, Category, SlaPolicy, Region):
-        model.objects.update(updated_at=past)  # type: ignore[attr-defined]
+    _date_everything(past)
     assert _changeset(client) == "2026-12-01T16:00:00+08:00"
 
     changed: Any
@@ -103,16 +115,23 @@ def test_discovery_changeset_follows_what_the_services_are_made_of(
         changed = SlaPolicy.objects.filter(is_active=True).first()
         changed.target += 1
         changed.save()
-    else:
+    elif change == "a village renamed":
         changed = township.villages[VILLAGE_B]
         changed.name = "台门村"
+        changed.save()
+    else:
+        changed = township.town
+        changed.name = "六横"
         changed.save()
 
     assert _changeset(client) == w3(changed.updated_at)
     assert changed.updated_at > past
 
 
-def test_a_fresh_installations_changeset_is_the_release(client: Client):
+def test_rows_older_than_the_release_show_the_release(client: Client):
+    """An installation upgraded to this interface: its rows carry the release date (migration
+    cases 0008) or older, and the changeset is the release."""
+    _date_everything(datetime(2025, 6, 1, tzinfo=UTC))
     assert _changeset(client) == "2026-11-29T00:00:00+08:00"
 
 

@@ -14,13 +14,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Max
 
 from zhizhi.cases import types
 from zhizhi.cases.models import Case, Category, SlaPolicy, SlaUnit, Status
 from zhizhi.core.personal import mask_phone
+from zhizhi.open311 import queries
 from zhizhi.open311.attributes import Attribute
-from zhizhi.open311.models import Open311Request, ServiceAttribute
+from zhizhi.open311.models import Open311Request
 from zhizhi.open311.queries import OPEN311_STATUS
 from zhizhi.territory.models import Level, Region
 
@@ -215,18 +215,10 @@ def service_definition(category: Category, attrs: list[Attribute]) -> dict[str, 
 
 
 def changeset() -> str:
-    """Sortable: the latest of the interface's release and the last change to what the service
-    list and definitions are made of — a category (public or not, its name, its department), an
-    SLA policy (the time limit in the description), a village (the `region` attribute's values)
-    or an extra question. A client that sees it move refreshes its services."""
-    stamps = [
-        ServiceAttribute.objects.aggregate(last=Max("updated_at"))["last"],
-        Category.objects.aggregate(last=Max("updated_at"))["last"],
-        SlaPolicy.objects.aggregate(last=Max("updated_at"))["last"],
-        Region.objects.at_level(Level.VILLAGE).aggregate(last=Max("updated_at"))["last"],
-    ]
-    latest = max((s for s in stamps if s is not None), default=None)
-    stamp = w3(latest)
+    """Sortable: the later of the interface's release and the last change to what the service list
+    and definitions are made of (`queries.last_service_change`). A client that sees it move
+    refreshes its services."""
+    stamp = w3(queries.last_service_change())
     return max(CHANGESET, stamp) if stamp else CHANGESET
 
 

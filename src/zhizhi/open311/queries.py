@@ -12,11 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from zhizhi.cases.models import DONE_STATUSES, OPEN_STATUSES, Case, CaseEvent, Category, Status
+from zhizhi.cases.models import DONE_STATUSES, OPEN_STATUSES, Case, CaseEvent, Category, SlaPolicy, Status
 from zhizhi.core.errors import ValidationFailed
+from zhizhi.open311.models import ServiceAttribute
+from zhizhi.territory.models import Level, Region
 
 PUBLIC_CASE_TYPES = ("event",)
 WINDOW = timedelta(days=90)  # GeoReport v2: "the range defaults to most recent 90 days"
@@ -26,6 +28,22 @@ OPEN311_STATUS: dict[str, str] = {
     **{s: "open" for s in OPEN_STATUSES},
     **{s: "closed" for s in CLOSED_STATUSES},
 }
+
+
+def last_service_change() -> datetime | None:
+    """When a category (public or not, its name), an SLA policy (the time limit a description
+    states), a village or the town (the `region` attribute's values) or an extra question last
+    changed; None for none at all. Departments and request natures, whose names services also show,
+    are not followed (they have no change time)."""
+    stamps = [
+        ServiceAttribute.objects.aggregate(last=Max("updated_at"))["last"],
+        Category.objects.aggregate(last=Max("updated_at"))["last"],
+        SlaPolicy.objects.aggregate(last=Max("updated_at"))["last"],
+        Region.objects.filter(level__in=(Level.TOWN, Level.VILLAGE)).aggregate(last=Max("updated_at"))[
+            "last"
+        ],
+    ]
+    return max((s for s in stamps if s is not None), default=None)
 
 
 def public_services() -> QuerySet[Category]:

@@ -213,21 +213,28 @@ def _client_area(client: Open311Client) -> Region:
 def village_named_in(address: str, area: Region) -> Region | None:
     """The one active village or community of `area` whose name the address contains
     ("六横镇杜庄村大岙路 12 号" → 杜庄村); None when no name, or the names of two places, occur in it.
-    A name inside a longer one that also occurs (村 names such as 东岙村 in 小东岙村) counts once,
-    as the longer."""
+    A name found only inside a longer one that also occurs (东岙村 in 小东岙村) counts as the
+    longer; found on its own as well ("小东岙村到东岙村"), as both."""
     villages = Region.objects.active().at_level(Level.VILLAGE).under(area.path)
     named = [v for v in villages.only("id", "code", "name", "path") if v.name and v.name in address]
-    named = [v for v in named if not any(v.name != o.name and v.name in o.name for o in named)]
-    return named[0] if len(named) == 1 else None
+    found = []
+    for v in named:
+        rest = address
+        for longer in {o.name for o in named if v.name != o.name and v.name in o.name}:
+            rest = rest.replace(longer, "\0")
+        if v.name in rest:
+            found.append(v)
+    return found[0] if len(found) == 1 else None
 
 
 def _location(
     params: RequestParams, answers: dict[str, attributes.Answer], client: Open311Client
 ) -> Location:
     """Where the case goes. A point is located to its micro-grid (a region answer only cross-checks
-    it). Without one, the spec allows an `address_string` or an `address_id` alone: the case goes to
-    the village the client chose (`attribute[region]`), else to the one village the address names,
-    else to the client's whole area, where its dispatchers see it and dispatch it by the address."""
+    it). Without one, the spec allows an address alone: the case goes to the village the client
+    chose (`attribute[region]`), else to the one village the `address_string` names, else to the
+    client's whole area, where its dispatchers see it and dispatch it by the address. An
+    `address_id` alone needs `attribute[region]`."""
     lat_raw, lon_raw = params.get("lat"), params.get("long")
     region = answers.get("region")
     region_code = region if isinstance(region, str) else None
@@ -244,13 +251,18 @@ def _location(
                 )
         return Location(lon=lon, lat=lat, region=None)
     address = params.get("address_string")
-    if not (address or params.get("address_id")):
-        raise ValidationFailed("missing_location", "请提供位置：lat 与 long，或 address_string")
-    if region_code:
+    if region_code and (address or params.get("address_id")):
         return Location(lon=None, lat=None, region=region_code)
+    if not address:
+        if params.get("address_id"):
+            # No master address repository to look an id up in, and no text a dispatcher could read.
+            raise ValidationFailed(
+                "address_id_unsupported",
+                "暂不支持仅凭 address_id 定位：请提供 lat/long、address_string，或用 attribute[region] 选择所在村（社区）",
+            )
+        raise ValidationFailed("missing_location", "请提供位置：lat 与 long，或 address_string")
     area = _client_area(client)
-    named = village_named_in(address, area) if address else None
-    return Location(lon=None, lat=None, region=(named or area).code)
+    return Location(lon=None, lat=None, region=(village_named_in(address, area) or area).code)
 
 
 def submit_request(

@@ -1,8 +1,8 @@
 """When a category or an SLA policy last changed (the Open311 discovery's changeset follows them).
 
 Rows that exist already carry the date of the Open311 interface's release, so an existing
-installation's changeset does not jump forward on upgrade. It runs after the other apps' seeds of
-SLA policies, so that a fresh installation's seeded rows carry that date too."""
+installation's changeset does not jump forward on upgrade (rows seeded after this migration, on a
+fresh installation, carry the time they were written)."""
 
 import datetime
 
@@ -12,12 +12,7 @@ RELEASED = datetime.datetime(2026, 11, 28, 16, 0, tzinfo=datetime.UTC)  # 2026-1
 
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("cases", "0007_bigrams_inlined"),
-        ("mediation", "0002_seed_mediation_clocks"),
-        ("petitions", "0002_seed_petition_clocks"),
-        ("safety", "0002_seed_committees_and_hazard_sla"),
-    ]
+    dependencies = [("cases", "0007_bigrams_inlined")]
 
     operations = [
         migrations.AddField(
