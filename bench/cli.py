@@ -80,7 +80,7 @@ class Runner:
         self.rows: list[Row] = []
         self.conditions: dict[str, Any] = {}
         self.pg_ready = False
-        self.dataset_ready = False
+        self.list_database: tuple[str, int] | None = None  # (url, cases), once generated or reused
         self.template: Path | None = None
         self.command = "python -m bench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
@@ -289,20 +289,20 @@ class Runner:
     def dataset(self) -> tuple[str, int]:
         """The list database: the township filled up to `--cases` cases (generated once per run, or
         reused). Lists and creates over HTTP both run on it."""
+        if self.list_database is not None:
+            return self.list_database
         cases = self.args.cases or (20_000 if self.quick else 1_000_000)
         url = self.postgres()
-        if self.dataset_ready:
-            return url, cases
         gparams = {"cases": cases, "seed": self.args.seed, "events": self.args.events, "workers": 2}
         self.say(f"generate (postgres): fill up to {cases:,} cases (COPY, events={self.args.events})")
         g = self.worker("dataset", gparams, url)
-        self.dataset_ready = True
         if g.get("reused"):
             # What is there: a full database is reused for a smaller --cases (and for another
             # seed or timeline, which its marker records).
-            self.args.cases = cases = int(g["cases"])
-            self.say(f"generate: dataset reused ({cases:,} cases, {g['params']})")
-            return url, cases
+            self.list_database = (url, int(g["cases"]))
+            self.say(f"generate: dataset reused ({g['cases']:,} cases, {g['params']})")
+            return self.list_database
+        self.list_database = (url, cases)
         gen = g["generator"]
         per_million = gen["seconds"] / max(gen["cases"], 1) * 1_000_000
         grow = [
@@ -470,8 +470,6 @@ def _rounds(
     """The HTTP rounds' own figures (`value` of each round's creates), and with `spreads` each
     round's clients' means fastest–slowest: how evenly that server's workers shared the clients."""
     rounds = [r["create"] for r in result.get("rounds", [])]
-    if len(rounds) < 2 and not spreads:
-        return ""
     text = f"rounds {', '.join(value(x) for x in rounds)} {unit}" if len(rounds) > 1 else ""
     ranges = [x["client_mean_ms_range"] for x in rounds if x.get("client_mean_ms_range")]
     if spreads and ranges:

@@ -87,8 +87,8 @@ class RequestQuery:
 
 
 _ID = re.compile(r"[0-9]{1,18}")
-_CODE = re.compile(r"[-a-zA-Z0-9_]{1,60}")  # a category code (slug)
 _LOST_PLUS = re.compile(r"(:\d{2}(?:\.\d+)?) (\d{2}:?\d{2})$")
+_CODE = re.compile(r"[-a-zA-Z0-9_]{1,60}")  # a category code (slug)
 
 
 def is_id(value: str) -> bool:

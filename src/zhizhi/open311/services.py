@@ -19,6 +19,7 @@ from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from zhizhi.accounts import scope
 from zhizhi.accounts.models import Role, User
 from zhizhi.cases import services as case_services
 from zhizhi.cases.models import Channel, Priority
@@ -201,7 +202,7 @@ class Location:
 def _client_area(client: Open311Client) -> Region:
     """Where the client reports: its service account's region (the town, unless the key was issued
     for one village)."""
-    areas = list(client.user.regions.filter(is_active=True)[:2])
+    areas = list(Region.objects.active().filter(path__in=scope.region_paths(client.user))[:2])
     if len(areas) != 1:
         raise ValidationFailed(
             "address_needs_region",
