@@ -156,10 +156,14 @@ class SlaPolicy(models.Model):
 
 
 class Case(models.Model):
-    case_type = models.CharField(_("工单类型"), max_length=40, default="event", db_index=True)
+    case_type = models.CharField(_("工单类型"), max_length=40, default="event")
     channel = models.CharField(_("来源"), max_length=20, choices=Channel.choices)
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, verbose_name=_("分类"), related_name="cases"
+        Category,
+        on_delete=models.PROTECT,
+        verbose_name=_("分类"),
+        related_name="cases",
+        db_index=False,
     )
     nature = models.ForeignKey(
         RequestNature, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("诉求性质")
@@ -172,10 +176,15 @@ class Case(models.Model):
     region = models.ForeignKey("territory.Region", on_delete=models.PROTECT, verbose_name=_("区域"))
     region_path = models.CharField(max_length=255, editable=False)
     reporter_name = models.CharField(_("反映人"), max_length=50, blank=True)
-    reporter_phone = models.CharField(_("联系电话"), max_length=20, blank=True, db_index=True)
+    reporter_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     priority = models.CharField(_("优先级"), max_length=16, choices=Priority.choices, default=Priority.NORMAL)
     department = models.ForeignKey(
-        "accounts.Department", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("承办部门")
+        "accounts.Department",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("承办部门"),
+        db_index=False,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -184,6 +193,7 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="assigned_cases",
         verbose_name=_("承办人"),
+        db_index=False,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -250,6 +260,9 @@ class Case(models.Model):
         verbose_name = _("工单")
         verbose_name_plural = _("工单")
         ordering = ["-received_at", "-id"]
+        # The foreign keys that a composite index below leads with (category, department, assignee)
+        # have no index of their own: it would serve no query the composite does not, and every
+        # insert would write it (tests/core/test_indexes.py).
         indexes = [
             # Open and overdue lists filter by status and due date, then by the user's scope: on
             # PostgreSQL the scope's columns ride along (INCLUDE), so those rows are filtered and
@@ -274,6 +287,10 @@ class Case(models.Model):
             # only the cases in the box are read from the table (docs/benchmarks.md, fix 24).
             models.Index(fields=["category", "received_at", "lon", "lat"], name="case_category_point"),
             models.Index(fields=["channel", "received_at"], name="case_channel_received"),
+            # Looked up by equality only: declared here rather than with db_index=True, which on
+            # PostgreSQL adds a second, LIKE-prefix index to a text field that no query uses.
+            models.Index(fields=["case_type"], name="case_type"),
+            models.Index(fields=["reporter_phone"], name="case_reporter_phone"),
         ]
 
     def __str__(self) -> str:
@@ -290,7 +307,9 @@ class Case(models.Model):
 class CaseEvent(models.Model):
     """One line of a case's timeline. Append-only: written in the transaction of the change."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("工单"))
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("工单"), db_index=False
+    )
     at = models.DateTimeField(_("时间"), default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("操作人")
@@ -322,7 +341,9 @@ class CaseEvent(models.Model):
 class IdempotencyKey(models.Model):
     """A client's Idempotency-Key for a create: a replay returns the same case, never a second one."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     key = models.CharField(max_length=200)
     body_hash = models.CharField(max_length=64)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")

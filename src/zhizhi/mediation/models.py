@@ -181,7 +181,11 @@ class Session(models.Model):
     """One mediation session (调解记录, 第二十七条: 人民调解员应当记录调解情况). Append-only."""
 
     dispute = models.ForeignKey(
-        Dispute, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("纠纷")
+        Dispute,
+        on_delete=models.CASCADE,
+        related_name="sessions",
+        verbose_name=_("纠纷"),
+        db_index=False,
     )
     number = models.PositiveSmallIntegerField(_("次序"))
     held_on = models.DateField(_("调解日期"))

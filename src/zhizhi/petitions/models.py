@@ -174,7 +174,11 @@ class Opinion(models.Model):
     when it is answered."""
 
     petition = models.ForeignKey(
-        Petition, on_delete=models.CASCADE, related_name="opinions", verbose_name=_("信访事项")
+        Petition,
+        on_delete=models.CASCADE,
+        related_name="opinions",
+        verbose_name=_("信访事项"),
+        db_index=False,
     )
     level = models.CharField(_("类别"), max_length=10, choices=Level.choices)
     requested_at = models.DateTimeField(_("请求/受理时间"))

@@ -106,6 +106,7 @@ class Organisation(models.Model):
         on_delete=models.PROTECT,
         related_name="organisations",
         verbose_name=_("专委会"),
+        db_index=False,
     )
     risk_level = models.CharField(_("风险等级"), max_length=16, choices=RiskLevel.choices, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=OrgStatus.choices, default=OrgStatus.OPEN)
@@ -188,7 +189,11 @@ class InspectionTask(models.Model):
     inspection names it (`inspections`)."""
 
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("计划")
+        Campaign,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+        verbose_name=_("计划"),
+        db_index=False,
     )
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("单位")
@@ -232,6 +237,7 @@ class Inspection(models.Model):
         on_delete=models.PROTECT,
         related_name="inspections",
         verbose_name=_("单位"),
+        db_index=False,
     )
     campaign = models.ForeignKey(
         Campaign,
@@ -240,6 +246,7 @@ class Inspection(models.Model):
         on_delete=models.PROTECT,
         related_name="inspections",
         verbose_name=_("计划/专项行动"),
+        db_index=False,
     )
     task = models.ForeignKey(
         InspectionTask,
@@ -328,7 +335,11 @@ class HazardDetail(models.Model):
     )
     grade = models.CharField(_("隐患等级"), max_length=10, choices=Grade.choices)
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="hazards", verbose_name=_("责任单位")
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="hazards",
+        verbose_name=_("责任单位"),
+        db_index=False,
     )
     inspection = models.ForeignKey(
         Inspection,
