@@ -467,15 +467,19 @@ class Runner:
 def _rounds(
     result: dict[str, Any], value: Callable[[dict[str, Any]], str], unit: str, *, spreads: bool = False
 ) -> str:
-    """The HTTP rounds' own figures (`value` of each round's creates), and with `spreads` each
-    round's clients' means fastest–slowest: how evenly that server's workers shared the clients."""
+    """The HTTP rounds' own figures (`value` of each round's creates), and with `spreads` how each
+    round's server shared the clients among its workers: the connections each worker held
+    (fewest/most) and the clients' means fastest–slowest."""
     rounds = [r["create"] for r in result.get("rounds", [])]
-    text = f"rounds {', '.join(value(x) for x in rounds)} {unit}" if len(rounds) > 1 else ""
-    ranges = [x["client_mean_ms_range"] for x in rounds if x.get("client_mean_ms_range")]
-    if spreads and ranges:
-        means = ", ".join(f"{lo:.0f}–{hi:.0f}" for lo, hi in ranges)
-        text = f"{text}; clients' means {means} ms" if text else f"clients' means {means} ms"
-    return text
+    parts = [f"rounds {', '.join(value(x) for x in rounds)} {unit}"] if len(rounds) > 1 else []
+    if spreads:
+        splits = [x.get("connections_per_worker") for x in rounds]
+        if splits and all(splits):
+            parts.append(f"clients per worker {', '.join('/'.join(map(str, s)) for s in splits)}")
+        ranges = [x["client_mean_ms_range"] for x in rounds if x.get("client_mean_ms_range")]
+        if ranges:
+            parts.append(f"clients' means {', '.join(f'{lo:.0f}–{hi:.0f}' for lo, hi in ranges)} ms")
+    return "; ".join(parts)
 
 
 def _ratio(a: dict[str, Any], b: dict[str, Any], key: str) -> float | None:

@@ -13,6 +13,8 @@ import asyncio
 import http.client
 import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -123,6 +125,9 @@ class Run:
     errors: list[str] = field(default_factory=list)
     last_body: bytes = b""
     client_means: list[float] = field(default_factory=list)
+    # What `probe` found once every client had its connection (`connections_per_process`: how the
+    # server's worker processes shared the clients, fewest first); empty without a probe.
+    split: list[int] = field(default_factory=list)
 
     @classmethod
     def pooled(cls, runs: list[Run]) -> Run:
@@ -153,6 +158,7 @@ class Run:
             # Each client's mean latency, fastest first: a server whose workers took unequal shares
             # of the keep-alive connections shows two groups here.
             "client_mean_ms": [round(m * 1000, 1) for m in sorted(self.client_means)],
+            "connections_per_worker": self.split,
         }
 
 
@@ -233,13 +239,18 @@ def load(
     seconds: float | None = None,
     count: int | None = None,
     timeout: float = 60.0,
+    probe: Callable[[], list[int]] | None = None,
 ) -> Run:
     """`clients` clients send `make(client, i)` back to back for `seconds` (or `count` requests in
     all); the phase's throughput counts requests completed inside it. A request's latency runs from
-    the first byte written to the last byte of its answer read."""
+    the first byte written to the last byte of its answer read. `probe` runs once (in a thread,
+    while the clients go on) when every client has had its first answer, and its result is the
+    run's `split`."""
     if (seconds is None) == (count is None):
         raise ValueError("give seconds or count")
-    return asyncio.run(_load(server, make, clients=clients, seconds=seconds, count=count, timeout=timeout))
+    return asyncio.run(
+        _load(server, make, clients=clients, seconds=seconds, count=count, timeout=timeout, probe=probe)
+    )
 
 
 async def _load(
@@ -250,9 +261,12 @@ async def _load(
     seconds: float | None,
     count: int | None,
     timeout: float,
+    probe: Callable[[], list[int]] | None = None,
 ) -> Run:
     run = Run()
     issued = 0
+    answered: set[int] = set()  # the clients that have had an answer on their connection
+    connected = asyncio.Event()
     t0 = time.perf_counter()
     deadline = t0 + seconds if seconds is not None else float("inf")
 
@@ -273,6 +287,10 @@ async def _load(
                     run.errors.append(f"{type(exc).__name__}: {exc}")
                     continue
                 latencies.append(time.perf_counter() - began)
+                if c not in answered:
+                    answered.add(c)
+                    if len(answered) == clients:
+                        connected.set()
                 run.statuses[status] = run.statuses.get(status, 0) + 1
                 if status >= 400 and len(run.errors) < 5:
                     run.errors.append(f"{status}: {body[:300]!r}")
@@ -284,9 +302,40 @@ async def _load(
             if latencies:
                 run.client_means.append(sum(latencies) / len(latencies))
 
+    async def look() -> None:
+        await connected.wait()
+        run.split = await asyncio.to_thread(probe)  # type: ignore[arg-type]
+
+    looking = asyncio.create_task(look()) if probe is not None else None
     await asyncio.gather(*(client(c) for c in range(clients)))
     run.seconds = time.perf_counter() - t0
+    if looking is not None:
+        if connected.is_set():
+            await looking  # (the clients may all be done before the thread is)
+        else:
+            looking.cancel()  # a client never had an answer: nothing to look at
     return run
+
+
+def connections_per_process(port: int) -> list[int]:
+    """How many established TCP connections to local `port` each process holds on the server's
+    side, fewest first, as `ss` shows their owners: for a server of several worker processes, how
+    the kernel shared its clients among them (whichever worker accepts a keep-alive connection
+    serves it until it closes). Empty where `ss` (iproute2) is not installed."""
+    if shutil.which("ss") is None:
+        return []
+    out = subprocess.run(  # noqa: S603
+        ["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=10,
+    ).stdout
+    counts: dict[str, int] = {}
+    for line in out.splitlines():
+        if owner := re.search(r"pid=(\d+)", line):  # a connection's first owner (one line each)
+            counts[owner[1]] = counts.get(owner[1], 0) + 1
+    return sorted(counts.values())
 
 
 def json_request(method: str, path: str, token: str, payload: Any = None, **headers: str) -> Request:

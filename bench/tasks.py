@@ -10,11 +10,13 @@ import random
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from bench import generate, load, stats
@@ -101,13 +103,31 @@ def drop_tokens() -> int:
     return gone
 
 
+_logged_in: list[str] = []
+
+
+def _login(client: Client, user: User) -> str:
+    """Log `client` in as `user`; returns the session key, which `drop_sessions` deletes when the
+    task ends (sessions, like tokens, would pile up in the shared list database run after run)."""
+    client.force_login(user)
+    key = str(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    _logged_in.append(key)
+    return key
+
+
+def drop_sessions() -> int:
+    """Delete the sessions this process logged in (those a later login of the same client had not
+    already replaced); returns how many went."""
+    from django.contrib.sessions.models import Session
+
+    gone, _ = Session.objects.filter(session_key__in=_logged_in).delete()
+    _logged_in.clear()
+    return gone
+
+
 def _session(user: User) -> str:
     """A logged-in session key for `user`, for requesting web pages over HTTP."""
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
+    return _login(Client(), user)
 
 
 def _server_env() -> dict[str, str]:
@@ -256,11 +276,25 @@ def http(p: dict[str, Any]) -> dict[str, Any]:
             with load.server(_server_env(), workers=2, log=p.get("log"), **server_opts) as server:
                 load.load(server, maker(f"warm{n}", "/api/v1/cases"), clients=clients, seconds=warmup)
                 load.load(server, maker(f"bare-warm{n}", "/bench/ping"), clients=clients, seconds=warmup)
+                # Which worker holds which client, read once every client is connected.
+                split = partial(load.connections_per_process, server.port)
                 creates.append(
-                    load.load(server, maker(f"create{n}", "/api/v1/cases"), clients=clients, seconds=seconds)
+                    load.load(
+                        server,
+                        maker(f"create{n}", "/api/v1/cases"),
+                        clients=clients,
+                        seconds=seconds,
+                        probe=split,
+                    )
                 )
                 bares.append(
-                    load.load(server, maker(f"bare{n}", "/bench/ping"), clients=clients, seconds=seconds)
+                    load.load(
+                        server,
+                        maker(f"bare{n}", "/bench/ping"),
+                        clients=clients,
+                        seconds=seconds,
+                        probe=split,
+                    )
                 )
                 if n == rounds - 1:
                     one_create = load.load(
@@ -301,7 +335,8 @@ def http(p: dict[str, Any]) -> dict[str, Any]:
 
 def _round(summary: dict[str, Any]) -> dict[str, Any]:
     """A round's summary without its per-client list, which the pooled figure keeps: its rate, its
-    latencies and the spread of its clients' means (fastest, slowest)."""
+    latencies, how many clients each worker process served (`connections_per_worker`, fewest
+    first) and the spread of its clients' means (fastest, slowest)."""
     means = summary.pop("client_mean_ms")
     return {**summary, "client_mean_ms_range": [means[0], means[-1]] if means else []}
 
@@ -403,8 +438,6 @@ def _explain(sql: str) -> str:
 def lists(p: dict[str, Any]) -> dict[str, Any]:
     """GET /api/v1/cases over HTTP (one keep-alive client, sequential) for typical filters and
     scopes; then each request once in-process to break it into queries, with EXPLAIN ANALYZE."""
-    from django.test import Client
-
     requests_each = int(p.get("requests", 60))
     target_ms = float(p.get("target_p95_ms", 50))
     roles = {
@@ -486,7 +519,7 @@ def lists(p: dict[str, Any]) -> dict[str, Any]:
         row["slowest_sql"] = slowest[1]
         row["slowest_plan"] = _explain(slowest[1]) if slowest[1] else ""
     for row, (_name, who, path) in zip(pages, PAGES, strict=True):
-        client.force_login(users[who])
+        _login(client, users[who])
         with CaptureQueriesContext(connection) as captured:
             client.get(path)
         timed = sorted(((float(q["time"]) * 1000, q["sql"]) for q in captured.captured_queries), reverse=True)
@@ -542,8 +575,6 @@ def pages(p: dict[str, Any]) -> dict[str, Any]:
     """Each page of DEMO_PAGES for one user of each role, in-process (Django's test client): once to
     warm up, then `requests` times; p50 and the slowest. Pages a role may not open (403) are skipped.
     Baseline: /healthz, the same stack's cheapest page."""
-    from django.test import Client
-
     requests_each = int(p.get("requests", 5))
 
     def timed(client: Client, path: str) -> tuple[int, list[float]]:
@@ -563,7 +594,7 @@ def pages(p: dict[str, Any]) -> dict[str, Any]:
         if user is None:
             continue
         client = Client(HTTP_HOST="localhost")
-        client.force_login(user)
+        _login(client, user)
         for path in DEMO_PAGES:
             status, times = timed(client, path)
             if status == 403:

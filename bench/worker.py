@@ -15,13 +15,14 @@ def main(argv: list[str]) -> int:
     import django
 
     django.setup()
-    from bench.tasks import TASKS, drop_tokens
+    from bench.tasks import TASKS, drop_sessions, drop_tokens
 
     started = time.monotonic()
     try:
         result = TASKS[task](params)
     finally:
         drop_tokens()
+        drop_sessions()
     result["task_seconds"] = round(time.monotonic() - started, 2)
     with open(out, "w", encoding="utf-8") as f:
         json.dump(result, f, ensure_ascii=False, indent=2, default=str)

@@ -3,8 +3,10 @@ read whole whether it has a length, chunks or a closing connection, every reques
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Iterator
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -130,3 +132,31 @@ def test_pooling_nothing_is_an_empty_run() -> None:
     pooled = load.Run.pooled([])
     assert (pooled.seconds, pooled.latencies, pooled.statuses, pooled.errors) == (0.0, [], {}, [])
     assert pooled.summary()["per_second"] == 0.0
+
+
+def test_the_probe_runs_once_when_every_client_has_had_an_answer(server: load.Server) -> None:
+    seen: list[int] = []
+
+    def probe() -> list[int]:
+        seen.append(len(_Handler.connections))
+        return [7, 9]
+
+    run = load.load(server, maker("/echo"), clients=3, count=30, probe=probe)
+    assert (seen, run.split, run.summary()["connections_per_worker"]) == ([3], [7, 9], [7, 9])
+
+
+def test_without_every_client_connected_the_probe_does_not_run() -> None:
+    gone = load.Server("127.0.0.1", load.free_port(), ["nothing"])
+    seen: list[int] = []
+    run = load.load(gone, maker("/echo"), clients=2, count=4, probe=lambda: seen.append(1) or [1])
+    assert (seen, run.split, len(run.errors)) == ([], [], 4)
+
+
+@pytest.mark.skipif(shutil.which("ss") is None, reason="needs ss (iproute2)")
+def test_connections_per_process_counts_the_server_side_of_each_connection(server: load.Server) -> None:
+    # The test server runs in this process: its side of the 3 keep-alive connections is one owner's.
+    run = load.load(
+        server, maker("/echo"), clients=3, count=30, probe=partial(load.connections_per_process, server.port)
+    )
+    assert run.split == [3]
+    assert load.connections_per_process(server.port) == []  # closed when the run ended

@@ -42,6 +42,23 @@ def test_the_tokens_a_benchmark_issued_are_deleted_when_it_ends(township: Townsh
     assert list(ApiToken.objects.values_list("pk", flat=True)) == [kept.pk]
 
 
+def test_the_sessions_a_benchmark_logged_in_are_deleted_when_it_ends(township: Township) -> None:
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+
+    someone = Client()
+    someone.force_login(township.users["leader"])  # a real user's session, not the benchmark's
+    kept = someone.session.session_key
+    tasks._session(township.users["dispatcher"])
+    client = Client()
+    tasks._login(client, township.users["grid_a1"])
+    tasks._login(client, township.users["grid_a1"])  # logged in again: the first key is replaced
+    assert Session.objects.count() == 3
+
+    assert (tasks.drop_sessions(), tasks.drop_sessions()) == (2, 0)
+    assert list(Session.objects.values_list("session_key", flat=True)) == [kept]
+
+
 @pytest.mark.parametrize(("name", "who", "path"), tasks.PAGES)
 def test_the_pages_measured_open_with_the_session_the_benchmark_makes(
     township: Township, name: str, who: str, path: str
