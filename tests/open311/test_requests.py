@@ -23,12 +23,14 @@ from tests.open311.helpers import (
     children,
     get_json,
     get_xml,
+    parse_xml,
     post,
     tags,
 )
 from tests.township import Township
 from zhizhi.cases.models import Case, CaseEvent, Category, Status
 from zhizhi.open311 import queries
+from zhizhi.open311.models import Open311Request
 from zhizhi.open311.present import scrub, street, w3
 
 pytestmark = pytest.mark.django_db
@@ -199,6 +201,22 @@ def test_street(address: str, shown: str):
 
 def test_scrub_masks_landlines_and_international_mobiles():
     assert scrub("拨打 0580-1234567 或 +86 13900001111") == "拨打 0580****67 或 139****1111"
+
+
+def test_scrub_masks_mobiles_written_in_groups():
+    assert scrub("电话 139-0000-1111，或 139 0000 2222，或 +86-139-0000-3333") == (
+        "电话 139****1111，或 139****2222，或 139****3333"
+    )
+    assert scrub("订单号 20231139000011112") == "订单号 20231139000011112"  # digits run on: not a phone
+
+
+def test_a_description_longer_than_the_spec_allows_is_cut_at_4000(client: Client, township: Township):
+    long = create(township, now=timezone.now() - timedelta(days=1), description="坑" * 4500)
+
+    _, body = get_json(client, f"{BASE}/requests/{long.pk}.json")
+
+    assert body[0]["description"] == "坑" * 3999 + "…"
+    assert Case.objects.get(pk=long.pk).description == "坑" * 4500  # the case keeps it whole
 
 
 def test_media_url_of_an_open311_request_is_shown(client: Client, key: Key):
@@ -413,7 +431,10 @@ def test_at_most_1000_requests_by_default(client: Client, spread: dict[str, Case
 
 def test_token_gives_back_the_request_id(client: Client, key: Key):
     data = {"api_key": key.raw, "service_code": "road_damage", "lat": LAT, "long": LON}
-    created = json.loads(post(client, "json", data).content)[0]
+    answered = json.loads(post(client, "json", data).content)[0]
+    # (the POST answers the id itself, so no token: a token is for a client that keeps one)
+    token = Open311Request.objects.get(case_id=answered["service_request_id"]).token
+    created = {"service_request_id": answered["service_request_id"], "token": token}
 
     response, body = get_json(client, f"{BASE}/tokens/{created['token']}.json")
     assert response.status_code == 200
@@ -502,3 +523,29 @@ def test_an_unencoded_plus_in_the_offset_is_understood(client: Client, spread: d
 
     assert response.status_code == 200
     assert ids(json.loads(response.content)) == [spread["recent"].pk]
+
+
+@pytest.mark.parametrize(
+    ("path", "fmt"),
+    [
+        ("/open311/v2/", "xml"),
+        ("/open311/v2/services", "xml"),
+        ("/open311/", "xml"),
+        ("/open311/v2/requests/1/updates.json", "json"),
+        ("/open311/v2/servicerequestupdates.JSON", "json"),
+    ],
+)
+def test_a_path_that_names_no_resource_is_a_spec_404(client: Client, township: Township, path: str, fmt: str):
+    for response in (client.get(path), client.post(path, {"api_key": "x"})):  # a POST too: no CSRF page
+        assert response.status_code == 404
+        assert (
+            response["Content-Type"]
+            == f"{'application/json' if fmt == 'json' else 'text/xml'}; charset=utf-8"
+        )
+        description = f"没有这个资源：{path}（可用的资源见 discovery.xml）"
+        if fmt == "json":
+            assert json.loads(response.content) == [{"code": 404, "description": description}]
+        else:
+            root = parse_xml(response)
+            assert (root.tag, tags(root)) == ("errors", ["error"])
+            assert children(root[0]) == {"code": "404", "description": description}

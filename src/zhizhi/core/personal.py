@@ -12,11 +12,13 @@ from zhizhi.core.errors import ValidationFailed
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+_GROUPS = re.compile(r"[-.]")  # what separates the groups of a mobile number written out
 _SERVICE = re.compile(r"^(95\d{3,6}|96\d{3,6}|1[02]\d{3})$")  # 95xxx / 96xxx / 12345-style service numbers
 
 
 def normalize_phone(raw: str) -> str:
-    """A mainland mobile, a landline with area code, or a service number; raises invalid_phone."""
+    """A mainland mobile (also written in groups, 138-1234-5678 or 138.1234.5678), a landline with
+    area code, or a service number; raises invalid_phone."""
     value = re.sub(r"[\s()]", "", raw or "")
     if value.startswith("+86"):
         value = value[3:]
@@ -27,6 +29,9 @@ def normalize_phone(raw: str) -> str:
         return value
     if _LANDLINE.match(value):
         return value
+    grouped = _GROUPS.sub("", value)
+    if _MOBILE.match(grouped):
+        return grouped
     raise ValidationFailed("invalid_phone", "联系电话格式不正确：应为 11 位手机号或带区号的固话")
 
 

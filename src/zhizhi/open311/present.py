@@ -22,6 +22,7 @@ from zhizhi.open311 import queries
 from zhizhi.open311.attributes import Attribute
 from zhizhi.open311.models import Open311Request
 from zhizhi.open311.queries import OPEN311_STATUS
+from zhizhi.open311.services import MAX_DESCRIPTION
 from zhizhi.territory.models import Level, Region
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -30,7 +31,9 @@ CHANGESET = "2026-11-29T00:00:00+08:00"  # the interface's own last change; see 
 COORDINATE_DECIMALS = 3
 
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)")
+# also a mobile written in groups (138-1234-5678, 138 1234 5678), as people type them
+_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
+_NOT_DIGIT = re.compile(r"\D")
 _LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-\d{7,8}(?!\d)")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}")
 _FIRST_DIGIT = re.compile(r"[0-9０-９]")
@@ -47,9 +50,14 @@ def w3(value: datetime | None) -> str | None:
 def scrub(text: str) -> str:
     """Free text with personal identifiers masked (ID numbers, phones, email addresses)."""
     text = _ID_NUMBER.sub(lambda m: m.group(0)[:6] + "********" + m.group(0)[-4:], text)
-    text = _MOBILE.sub(lambda m: mask_phone(m.group(0)[-11:]), text)
+    text = _MOBILE.sub(lambda m: mask_phone(_NOT_DIGIT.sub("", m.group(0))[-11:]), text)
     text = _LANDLINE.sub(lambda m: m.group(0)[:4] + "****" + m.group(0)[-2:], text)
     return _EMAIL.sub(lambda m: "***@" + m.group(0).split("@", 1)[1], text)
+
+
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters, the last an ellipsis when some were cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def street(address: str) -> str:
@@ -97,7 +105,7 @@ class Presenter:
             "status_notes": status_notes(case),
             "service_name": case.category.name,
             "service_code": case.category.code,
-            "description": scrub(case.description or case.title),
+            "description": clip(scrub(case.description or case.title), MAX_DESCRIPTION),
             "agency_responsible": agency(case),
             "service_notice": notice(case) if status == "open" else None,
             "requested_datetime": w3(case.received_at),
@@ -132,12 +140,13 @@ def notice(case: Case) -> str:
     return text + ("（节假日安排未公布，期限暂定）。" if case.due_provisional else "。")
 
 
-def created(detail: Open311Request) -> dict[str, Any]:
-    """The POST response: realtime, so the id; the token too, for clients that only keep tokens."""
+def created(detail: Open311Request, notes: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The POST response: the case is registered at once, so its id and no token (GeoReport v2: a
+    token "should not be returned if service_request_id is returned"); `notes`, what the client
+    should know of how its request was taken, follow the notice."""
     return {
         "service_request_id": detail.case_id,
-        "token": detail.token,
-        "service_notice": notice(detail.case),
+        "service_notice": " ".join([notice(detail.case), *notes]),
         "account_id": None,
     }
 

@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
@@ -24,6 +25,7 @@ from zhizhi.accounts.models import Role, User
 from zhizhi.cases import services as case_services
 from zhizhi.cases.models import Channel, Priority
 from zhizhi.core.errors import DomainError, NotFound, ValidationFailed
+from zhizhi.core.personal import normalize_phone
 from zhizhi.open311 import attributes, queries
 from zhizhi.open311.models import Open311Client, Open311Request, hash_key
 from zhizhi.territory import locate
@@ -266,9 +268,29 @@ def _location(
     return Location(lon=None, lat=None, region=(village_named_in(address, area) or area).code)
 
 
-def submit_request(
-    *, client: Open311Client, params: RequestParams, now: datetime | None = None
-) -> Open311Request:
+@dataclass(frozen=True)
+class Submitted:
+    """A registered request, and what the client should know of how it was taken (each note a
+    sentence for its `service_notice`)."""
+
+    detail: Open311Request
+    notes: tuple[str, ...] = ()
+
+
+def _phone(raw: str) -> tuple[str, tuple[str, ...]]:
+    """The reporter's phone as a case keeps it, or none and a note saying so. GeoReport v2 leaves
+    the phone's form open and calls it optional: a number this office cannot call back (a foreign
+    one, a typo) is no reason to refuse the report, which FixMyStreet would only send again."""
+    if not raw:
+        return "", ()
+    try:
+        return normalize_phone(raw), ()
+    except ValidationFailed:
+        shown = raw if len(raw) <= 30 else raw[:29] + "…"
+        return "", (f"联系电话“{shown}”无法识别（应为手机号或带区号的固话），未登记。",)
+
+
+def submit_request(*, client: Open311Client, params: RequestParams, now: datetime | None = None) -> Submitted:
     """Register the request as a case (channel online) created by the client's service account."""
     now = now or timezone.now()
     code = params.get("service_code")
@@ -286,6 +308,15 @@ def submit_request(
     description = _limit(params.get("description"), "description", MAX_DESCRIPTION)
     extra = attributes.describe(definition, answers)
     full_description = f"{description}\n\n【附加信息】\n{extra}" if extra else description
+    if len(full_description) > settings.ZHIZHI_MAX_DESCRIPTION:
+        # (the description alone is within the spec's 4,000; the answers appended made it too long)
+        raise ValidationFailed(
+            "too_long",
+            f"description 与 attribute[...] 的回答合计不能超过 {settings.ZHIZHI_MAX_DESCRIPTION} 个字符"
+            f"（当前 {len(full_description)}）",
+            field="attribute",
+        )
+    phone, notes = _phone(params.get("phone"))
     email = _email(params.get("email")) if params.get("email") else ""
     media_url = _url(params.get("media_url")) if params.get("media_url") else ""
     device_id = _limit(params.get("device_id"), "device_id", MAX_ID)
@@ -306,7 +337,7 @@ def submit_request(
         lat=location.lat,
         region=location.region,
         reporter_name=_reporter_name(params.get("first_name"), params.get("last_name")),
-        reporter_phone=params.get("phone"),
+        reporter_phone=phone,
         priority=priority if isinstance(priority, str) else Priority.NORMAL,
     )
     with transaction.atomic():
@@ -325,4 +356,4 @@ def submit_request(
         )
         client.last_used_at = now
         client.save(update_fields=["last_used_at"])
-    return detail
+    return Submitted(detail, notes)

@@ -1,6 +1,7 @@
 """Open311 GeoReport v2 at /open311/: discovery, services, service definitions, requests, tokens.
 
-Every resource takes a format suffix (.json or .xml); another suffix answers a 404 in XML.
+Every resource takes a format suffix (.json or .xml); another suffix, or a path that names no
+resource, answers a 404 in the spec's error format.
 """
 
 from django.urls import re_path
@@ -18,4 +19,5 @@ urlpatterns = [
     re_path(r"^v2/requests" + FMT, views.requests, name="requests"),
     re_path(r"^v2/requests/(?P<request_id>[^/.]+)" + FMT, views.request_detail, name="request"),
     re_path(r"^v2/tokens/(?P<token>[^/.]+)" + FMT, views.token, name="token"),
+    re_path(r"", views.not_found, name="not_found"),  # last: whatever else is under /open311/
 ]

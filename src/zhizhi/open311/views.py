@@ -118,8 +118,9 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
         params = _post_params(request)
         api_key = params.fields.pop("api_key", "") or request.GET.get("api_key", "")
         client = services.authenticate(api_key)
-        detail = services.submit_request(client=client, params=params)
-        return render.respond(fmt, "service_requests", [present.created(detail)], status=201)
+        submitted = services.submit_request(client=client, params=params)
+        answer = present.created(submitted.detail, submitted.notes)
+        return render.respond(fmt, "service_requests", [answer], status=201)
     # A filter may be repeated (service_code=a&service_code=b) or comma-separated: both are lists.
     filters = {k: ",".join(v) for k, v in request.GET.lists()}
     q = queries.parse_query(filters, now=timezone.now())
@@ -148,3 +149,11 @@ def token(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     if detail is None:
         raise NotFound(f"token 不存在：{token}", code="token_not_found")
     return render.respond(fmt, "service_requests", [present.token(detail)])
+
+
+@csrf_exempt
+def not_found(request: HttpRequest) -> HttpResponse:
+    """Any other path under /open311/: a 404 in the spec's error format (JSON for a path ending in
+    .json, else XML) rather than the site's HTML page, which a client could not parse."""
+    fmt = "json" if request.path.lower().endswith(".json") else "xml"
+    return render.errors(fmt, 404, f"没有这个资源：{request.path}（可用的资源见 discovery.xml）")
