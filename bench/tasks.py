@@ -277,25 +277,15 @@ def http(p: dict[str, Any]) -> dict[str, Any]:
                 load.load(server, maker(f"warm{n}", "/api/v1/cases"), clients=clients, seconds=warmup)
                 load.load(server, maker(f"bare-warm{n}", "/bench/ping"), clients=clients, seconds=warmup)
                 # Which worker holds which client, read once every client is connected.
-                split = partial(load.connections_per_process, server.port)
-                creates.append(
-                    load.load(
-                        server,
-                        maker(f"create{n}", "/api/v1/cases"),
-                        clients=clients,
-                        seconds=seconds,
-                        probe=split,
-                    )
+                measure = partial(
+                    load.load,
+                    server,
+                    clients=clients,
+                    seconds=seconds,
+                    probe=partial(load.connections_per_process, server.port),
                 )
-                bares.append(
-                    load.load(
-                        server,
-                        maker(f"bare{n}", "/bench/ping"),
-                        clients=clients,
-                        seconds=seconds,
-                        probe=split,
-                    )
-                )
+                creates.append(measure(maker(f"create{n}", "/api/v1/cases")))
+                bares.append(measure(maker(f"bare{n}", "/bench/ping")))
                 if n == rounds - 1:
                     one_create = load.load(
                         server, maker("one", "/api/v1/cases"), clients=1, count=int(p.get("single", 200))
