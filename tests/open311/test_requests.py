@@ -139,7 +139,7 @@ def test_request_json_has_exactly_the_spec_fields_and_no_personal_data(client: C
         "status_notes": "已受理",
         "service_name": "占道经营/游商",
         "service_code": "street_vending",
-        "description": "摊主王五（身份证 330903********1234，电话 139****1111，邮箱 ***@example.com）占道",
+        "description": reported.title,  # staff wrote the description, for staff
         "agency_responsible": "综合执法",
         "service_notice": item["service_notice"],
         "requested_datetime": w3(reported.received_at),
@@ -155,8 +155,33 @@ def test_request_json_has_exactly_the_spec_fields_and_no_personal_data(client: C
     for field in ("requested_datetime", "updated_datetime", "expected_datetime"):
         assert W3.match(item[field]), item[field]
     text = response.content.decode()
-    for secret in ("张三丰", "13812345678", "330903199001011234", "13900001111", "wang5@", "1 号"):
+    for secret in ("张三丰", "王五", "13812345678", "330903199001011234", "13900001111", "wang5@", "1 号"):
         assert secret not in text
+
+
+def test_only_words_sent_through_open311_are_published_and_masked(
+    client: Client, township: Township, reported: Case, key: Key
+):
+    """A hotline operator's "来电人张三丰反映：菜场路12号…" names the caller; a reporter who posts
+    through an Open311 app writes for publication (as on FixMyStreet), identifiers still masked."""
+    hotline = create(
+        township,
+        now=timezone.now() - timedelta(hours=2),
+        title="菜场路摊贩占道",
+        description="来电人张三丰反映：杜庄村菜场路十二号附近摊贩占道",
+        channel="hotline",
+        address="六横镇杜庄村三组十二号",
+    )
+    Open311Request.objects.create(case=reported, client=key.client, token=Open311Request.new_token())
+
+    _, body = get_json(client, f"{BASE}/requests.json")
+
+    shown = {r["service_request_id"]: r for r in body}
+    assert shown[hotline.pk]["description"] == "菜场路摊贩占道"
+    assert shown[hotline.pk]["address"] == "六横镇杜庄村"  # a house number in Chinese numerals is cut too
+    assert shown[reported.pk]["description"] == (
+        "摊主王五（身份证 330903********1234，电话 139****1111，邮箱 ***@example.com）占道"
+    )
 
 
 def test_request_xml_has_the_spec_elements(client: Client, reported: Case):
@@ -210,8 +235,11 @@ def test_scrub_masks_mobiles_written_in_groups():
     assert scrub("订单号 20231139000011112") == "订单号 20231139000011112"  # digits run on: not a phone
 
 
-def test_a_description_longer_than_the_spec_allows_is_cut_at_4000(client: Client, township: Township):
+def test_a_description_longer_than_the_spec_allows_is_cut_at_4000(
+    client: Client, township: Township, key: Key
+):
     long = create(township, now=timezone.now() - timedelta(days=1), description="坑" * 4500)
+    Open311Request.objects.create(case=long, client=key.client, token=Open311Request.new_token())
 
     _, body = get_json(client, f"{BASE}/requests/{long.pk}.json")
 

@@ -36,7 +36,10 @@ _MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)"
 _NOT_DIGIT = re.compile(r"\D")
 _LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-\d{7,8}(?!\d)")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}")
-_FIRST_DIGIT = re.compile(r"[0-9０-９]")
+# Where a house number starts: a digit, or a number in Chinese characters with its unit (三组十二号)
+_FIRST_NUMBER = re.compile(
+    r"[0-9０-９]|[一二三四五六七八九十百千零〇两]+\s*(?:号|组|幢|栋|弄|室|楼|单元|层|户)"
+)
 _TRAILING = re.compile(r"[\s,，、.。;；:：#＃\-—(（]+$")
 
 
@@ -61,8 +64,9 @@ def clip(text: str, limit: int) -> str:
 
 
 def street(address: str) -> str:
-    """The address up to its first number: "六横镇杜庄村菜场路 1 号" → "六横镇杜庄村菜场路"."""
-    match = _FIRST_DIGIT.search(address)
+    """The address up to its first number: "六横镇杜庄村菜场路 1 号" → "六横镇杜庄村菜场路",
+    "六横镇杜庄村三组十二号" → "六横镇杜庄村"."""
+    match = _FIRST_NUMBER.search(address)
     cut = address[: match.start()] if match else address
     return _TRAILING.sub("", scrub(cut).strip())
 
@@ -89,6 +93,16 @@ class Presenter:
     def address(self, case: Case) -> str | None:
         return street(case.address or "") or self._place(case.region_path) or None
 
+    @staticmethod
+    def description(case: Case, detail: Open311Request | None) -> str:
+        """What the public reads of the problem: the reporter's own words when they sent them through
+        Open311 to be published, as on FixMyStreet; else the case's title. Staff write a hotline or
+        patrol case's description for the people handling it ("来电人张三反映：菜场路12号附近…"),
+        with names that no pattern can mask."""
+        if detail is not None and case.description:
+            return case.description
+        return case.title
+
     def request(self, case: Case) -> dict[str, Any]:
         detail: Open311Request | None = getattr(case, "open311", None)
         status = OPEN311_STATUS.get(case.status, "open")
@@ -105,7 +119,7 @@ class Presenter:
             "status_notes": status_notes(case),
             "service_name": case.category.name,
             "service_code": case.category.code,
-            "description": clip(scrub(case.description or case.title), MAX_DESCRIPTION),
+            "description": clip(scrub(self.description(case, detail)), MAX_DESCRIPTION),
             "agency_responsible": agency(case),
             "service_notice": notice(case) if status == "open" else None,
             "requested_datetime": w3(case.received_at),
