@@ -111,6 +111,15 @@ def agreement(**kw: Any) -> dict[str, Any]:
     }
 
 
+def test_the_records_address_is_masked_as_a_cases_is(t: Township) -> None:
+    r = Api(t.users["dispatcher"]).post("/mediation", body(address="六横镇杜庄村菜场路12号李四家"))
+    assert r.status_code == 201, r.content
+    assert r.json()["address"] == "六横镇杜庄村菜****"
+    shown = Api(t.users["cadre_a"]).get(f"/mediation/{r.json()['id']}").json()
+    assert (shown["address"], shown["personal_data_revealed"]) == ("六横镇杜庄村菜****", False)
+    assert Case.objects.get().address == "六横镇杜庄村菜场路12号李四家"  # kept whole
+
+
 def test_register_is_201_with_masked_parties_and_one_row(t: Township) -> None:
     r = Api(t.users["dispatcher"]).post("/mediation", body())
     assert r.status_code == 201, r.content

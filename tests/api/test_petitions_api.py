@@ -131,6 +131,15 @@ def test_register_is_201_with_the_petition_and_one_row(t: Township) -> None:
     ]
 
 
+def test_the_records_address_is_masked_as_a_cases_is(t: Township) -> None:
+    out = register(t, address="六横镇杜庄村菜场路12号张三家")
+    assert out["address"] == "六横镇杜庄村菜****"
+    shown = Api(t.users["xf"]).get(f"/petitions/{out['id']}").json()
+    assert (shown["address"], shown["personal_data_revealed"]) == ("六横镇杜庄村菜****", False)
+    assert Case.objects.get().address == "六横镇杜庄村菜场路12号张三家"  # kept whole
+    assert PersonalDataAccess.objects.count() == 0
+
+
 def test_an_invalid_id_number_is_a_422_naming_the_field_and_nothing_is_created(t: Township) -> None:
     r = Api(t.users["dispatcher"]).post("/petitions", body(petitioners=[zhang(id_number=BAD_ZHANG)]))
     assert r.status_code == 422

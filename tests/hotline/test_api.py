@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.api.helpers import Api
 from tests.cases.factories import LAT, LON
 from tests.township import VILLAGE_A, Township
+from zhizhi.accounts.models import PersonalDataAccess
 from zhizhi.cases.models import Case
 from zhizhi.hotline.models import Call, Decision, Meeting
 
@@ -71,10 +72,27 @@ def test_lists_mask_the_caller_and_lookup_finds_the_history(township: Township) 
         (first["id"], "138****5678", "王*"),
     ]
     assert page["count"] == 2
+    assert PersonalDataAccess.objects.count() == 0  # recording and listing reveal nothing new
     history = api.post("/hotline/calls/lookup", {"caller_phone": "138 1234 5678"}).json()
-    assert [c["id"] for c in history] == [second["id"], first["id"]]
+    assert [(c["id"], c["caller_name"]) for c in history] == [(second["id"], "李强"), (first["id"], "王芳")]
+    logged = PersonalDataAccess.objects.order_by("object_id").values_list(
+        "user__username", "object_type", "object_id", "fields", "reason"
+    )
+    assert list(logged) == [
+        ("operator", "call", str(pk), "caller_name,caller_phone", "来电号码查询")
+        for pk in sorted([first["id"], second["id"]], key=str)
+    ]
     bad = api.post("/hotline/calls/lookup", {"caller_phone": "12"})
     assert (bad.status_code, bad.json()["code"]) == (422, "invalid_phone")
+    assert PersonalDataAccess.objects.count() == 2
+
+
+def test_opening_a_call_logs_who_saw_the_caller(township: Township) -> None:
+    call = Api(township.users["operator"]).post("/hotline/calls", ANSWERED).json()
+    shown = Api(township.users["dispatcher"]).get(f"/hotline/calls/{call['id']}").json()
+    assert (shown["caller_phone"], shown["personal_data_revealed"]) == ("13812345678", True)
+    logged = PersonalDataAccess.objects.values_list("user__username", "object_type", "object_id", "reason")
+    assert list(logged) == [("dispatcher", "call", str(call["id"]), "查看来电记录")]
 
 
 def test_a_call_outside_my_scope_is_a_404(township: Township) -> None:
@@ -82,8 +100,9 @@ def test_a_call_outside_my_scope_is_a_404(township: Township) -> None:
     r = Api(township.users["grid_b1"]).get(f"/hotline/calls/{call['id']}")
     assert (r.status_code, r.json()["code"]) == (404, "call_not_found")
     leader = Api(township.users["leader"]).get(f"/hotline/calls/{call['id']}").json()
-    # A leader sees the call, not the caller (not a personal-data role)
+    # A leader sees the call, not the caller (not a personal-data role), and nothing is logged
     assert (leader["caller_phone"], leader["personal_data_revealed"]) == ("138****5678", False)
+    assert PersonalDataAccess.objects.count() == 0
 
 
 def test_a_meeting_and_its_decision_completed(township: Township) -> None:

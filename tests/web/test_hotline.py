@@ -12,6 +12,7 @@ from tests.cases.factories import CaseInputFactory, at
 from tests.township import VILLAGE_A, Township
 from tests.web.conftest import login
 from tests.web.test_intake import hotline_data
+from zhizhi.accounts.models import PersonalDataAccess
 from zhizhi.cases.models import Case
 from zhizhi.hotline import services
 from zhizhi.hotline.models import Call, Decision, Meeting, Outcome
@@ -65,13 +66,19 @@ def test_the_call_list_masks_callers_and_counts(calls: dict[str, Call]) -> None:
     assert count_on(r.content.decode()) == 1
 
 
-def test_the_call_detail_shows_the_caller_to_the_desk_only(calls: dict[str, Call]) -> None:
+def test_the_call_detail_shows_the_caller_to_the_desk_only_and_logs_it(calls: dict[str, Call]) -> None:
     pk = calls["answered"].pk
-    html = login("operator").get(f"/hotline/calls/{pk}/").content.decode()
-    assert "王芳 13812345678" in html
+    r = login("operator").get(f"/hotline/calls/{pk}/")
+    assert "王芳 13812345678" in r.content.decode()
+    assert r["Cache-Control"] == "private, no-store"
+    logged = PersonalDataAccess.objects.values_list(
+        "user__username", "object_type", "object_id", "fields", "reason"
+    )
+    assert list(logged) == [("operator", "call", str(pk), "caller_name,caller_phone", "查看来电记录")]
     html = login("leader").get(f"/hotline/calls/{pk}/").content.decode()
     assert "13812345678" not in html
     assert "138****5678" in html
+    assert PersonalDataAccess.objects.count() == 1  # the leader saw nothing to log
 
 
 def test_a_call_outside_scope_is_a_404_and_the_desk_pages_are_the_desks(calls: dict[str, Call]) -> None:

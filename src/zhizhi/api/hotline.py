@@ -174,10 +174,6 @@ def _call(call: Call, *, reveal: bool) -> dict[str, Any]:
     }
 
 
-def _may_reveal(user: User) -> bool:
-    return scope.role_of(user) in scope.PERSONAL_DATA_ROLES
-
-
 def _decision(d: Decision) -> dict[str, Any]:
     return {
         "id": d.pk,
@@ -228,7 +224,7 @@ def record_call(request: HttpRequest, payload: CallIn) -> Status:
     )
     call = services.record_call(actor=user, data=data)
     fresh = Call.objects.select_related(*CALL_RELATED).get(pk=call.pk)
-    return Status(201, _call(fresh, reveal=_may_reveal(user)))
+    return Status(201, _call(fresh, reveal=queries.may_see_callers(user)))  # what they just typed
 
 
 @router.get("/calls", response={200: CallPageOut, **ERRORS}, summary="Calls I may see, newest first")
@@ -265,14 +261,17 @@ def list_calls(
 )
 def lookup(request: HttpRequest, payload: LookupIn) -> list[dict[str, Any]]:
     user = _user(request)
-    history = queries.caller_history(user, payload.caller_phone).select_related(*CALL_RELATED)[:50]
-    return [_call(c, reveal=_may_reveal(user)) for c in history]
+    history = list(queries.caller_history(user, payload.caller_phone).select_related(*CALL_RELATED)[:50])
+    reveal = queries.may_see_callers(user)
+    if reveal:
+        queries.saw_callers(user, history, "来电号码查询")
+    return [_call(c, reveal=reveal) for c in history]
 
 
 @router.get("/calls/{call_id}", response={200: CallOut, **ERRORS}, summary="One call")
 def get_call(request: HttpRequest, call_id: int) -> dict[str, Any]:
-    user = _user(request)
-    return _call(queries.get_call(user, call_id), reveal=_may_reveal(user))
+    call, reveal = queries.open_call(_user(request), call_id)
+    return _call(call, reveal=reveal)
 
 
 @router.post("/meetings", response={201: MeetingOut, **ERRORS}, summary="Record a joint analysis meeting")

@@ -27,6 +27,7 @@ from zhizhi.cases import queries as case_queries
 from zhizhi.cases import types
 from zhizhi.cases.models import Case
 from zhizhi.core.errors import ValidationFailed
+from zhizhi.core.personal import mask_address
 from zhizhi.mediation import documents, figures, queries, services
 from zhizhi.mediation.models import Agreement, Dispute, FollowUp, Session, Stage
 from zhizhi.mediation.workflow import DISPUTE, OPEN_STATES, STATES
@@ -325,7 +326,7 @@ def detail(user: User, case_id: int) -> dict[str, Any]:
     out = summary(dispute)
     out.update(
         facts=dispute.facts,
-        address=case.address,
+        address=mask_address(case.address),  # as on a case's record: only /reveal shows the people
         priority=case.priority,
         department=domains.ref(case.department),
         assignee=case.assignee.username if case.assignee else None,

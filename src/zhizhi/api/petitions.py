@@ -25,6 +25,7 @@ from zhizhi.cases import queries as case_queries
 from zhizhi.cases import types
 from zhizhi.cases.models import Case
 from zhizhi.core.errors import DomainError, ValidationFailed
+from zhizhi.core.personal import mask_address
 from zhizhi.petitions import clocks, documents, figures, queries, services
 from zhizhi.petitions.models import ContactLog, KeyPerson, Level, Opinion, Petition, Stage
 from zhizhi.petitions.workflow import OPEN_STATES, PETITION, STATES
@@ -305,7 +306,7 @@ def detail(user: User, case_id: int) -> dict[str, Any]:
     out.update(
         request=petition.request,
         facts_and_reasons=petition.facts_and_reasons,
-        address=case.address,
+        address=mask_address(case.address),  # as on a case's record: only /reveal shows the people
         priority=case.priority,
         department=domains.ref(case.department),
         assignee=case.assignee.username if case.assignee else None,

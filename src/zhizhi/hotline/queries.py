@@ -9,12 +9,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.db.models import Q, QuerySet
 
 from zhizhi.accounts import scope
-from zhizhi.accounts.models import Role, User
+from zhizhi.accounts.models import PersonalDataAccess, Role, User
 from zhizhi.core.errors import NotFound
 from zhizhi.core.personal import normalize_phone
 from zhizhi.hotline.models import Call, Decision, Meeting
@@ -45,6 +46,36 @@ def get_call(user: User, pk: int) -> Call:
     if call is None:
         raise NotFound("来电记录不存在或无权查看", code="call_not_found")
     return call
+
+
+CALLER_FIELDS = "caller_name,caller_phone"
+
+
+def may_see_callers(user: User) -> bool:
+    """Whether the user's role handles callers and so sees a call's caller in full (every such
+    read is logged with `saw_callers`)."""
+    return scope.role_of(user) in scope.PERSONAL_DATA_ROLES
+
+
+def saw_callers(user: User, calls: Iterable[Call], reason: str) -> None:
+    """Record that `user` was shown these calls' callers in full: one PersonalDataAccess row per call
+    that has a caller (as a case's or a petition's reveal writes one)."""
+    PersonalDataAccess.objects.bulk_create(
+        PersonalDataAccess(
+            user=user, object_type="call", object_id=str(c.pk), fields=CALLER_FIELDS, reason=reason
+        )
+        for c in calls
+        if c.caller_phone or c.caller_name
+    )
+
+
+def open_call(user: User, pk: int, *, reason: str = "查看来电记录") -> tuple[Call, bool]:
+    """One call the user may see, and whether its caller is shown in full (then logged)."""
+    call = get_call(user, pk)
+    reveal = may_see_callers(user)
+    if reveal:
+        saw_callers(user, [call], reason)
+    return call, reveal
 
 
 def caller_history(user: User, raw_phone: str) -> QuerySet[Call]:

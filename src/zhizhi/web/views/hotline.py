@@ -90,10 +90,11 @@ def calls(request: HttpRequest) -> HttpResponse:
 
 @page
 def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
-    user = user_of(request)
-    call = queries.get_call(user, call_id)
-    reveal = scope.role_of(user) in scope.PERSONAL_DATA_ROLES
-    return render(request, "web/hotline/call.html", {"call": call, "reveal": reveal})
+    call, reveal = queries.open_call(user_of(request), call_id)
+    response = render(request, "web/hotline/call.html", {"call": call, "reveal": reveal})
+    if reveal:
+        response["Cache-Control"] = "private, no-store"
+    return response
 
 
 class AnsweredCallForm(forms.Form):
