@@ -7,7 +7,19 @@ from typing import Any
 
 import pytest
 
-from tests.petitions.helpers import LI, WANG, ZHANG, at, drive, eod, person, petition_input, register
+from tests.petitions.helpers import (
+    LI,
+    MICRO_A11,
+    MICRO_B11,
+    WANG,
+    ZHANG,
+    at,
+    drive,
+    eod,
+    person,
+    petition_input,
+    register,
+)
 from tests.township import Township
 from zhizhi.cases.models import Case, CaseEvent, Channel, Priority
 from zhizhi.core.errors import DomainError
@@ -227,6 +239,20 @@ def test_after_re_review_the_same_petitioner_is_not_accepted_again(t: Township) 
         "请说明新的事实和理由",
         {"field": "new_facts_note"},
     )
+
+
+def test_the_refusal_names_no_petition_the_registrar_may_not_see_and_answers_no_probe(t: Township) -> None:
+    # Given 张三's petition in village A went through re-review
+    drive(t, "re_reviewed")
+    # When the grid worker of village B, who may not see it, registers 张三 again in village B,
+    # then the rule still refuses it, without saying which petition
+    err = refused(t, by="grid_b1", region=MICRO_B11)
+    assert (err.code, err.details) == ("already_rereviewed", {"earlier": []})
+    assert err.message.startswith("信访人此前的信访事项（登记编号可向镇信访办查询）已经复核")
+    # and a request that fails on anything else says that, not whether the ID number has a past:
+    # the rule is checked last, on a petition about to be registered
+    assert refused(t, by="grid_b1", region=MICRO_B11, category="no_such").code == "unknown_category"
+    assert refused(t, by="grid_b1", region=MICRO_A11).code == "forbidden_region"
 
 
 def test_new_facts_and_reasons_are_registered_and_recorded(t: Township) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import transaction
@@ -193,6 +193,22 @@ def _chain(petition: Petition | None) -> list[int]:
     return pks
 
 
+def _refuse_after_re_review(actor: User, concluded: list[Petition]) -> NoReturn:
+    """第三十六条's refusal, naming the earlier petitions the actor may see; of the others (in
+    another village), only that they exist, which the rule requires saying."""
+    seen = set(
+        queries.visible_petitions(actor).filter(pk__in=[p.pk for p in concluded]).values_list("pk", flat=True)
+    )
+    numbers = [p.number for p in concluded if p.case_id in seen]
+    which = f"（登记编号 {numbers[0]}）" if numbers else "（登记编号可向镇信访办查询）"
+    raise ValidationFailed(
+        "already_rereviewed",
+        f"信访人此前的信访事项{which}已经复核：对复核意见不服，仍以同一事实和理由提出的，"
+        "不再受理（《信访工作条例》第三十六条）。如有新的事实和理由，请标明并说明。",
+        earlier=numbers,
+    )
+
+
 def _rereviewed_earlier(id_numbers: list[str], linked: Petition | None) -> list[Petition]:
     by_person = queries.earlier_by_id_numbers(id_numbers).values("pk")
     candidates = Petition.objects.filter(pk__in=by_person) | Petition.objects.filter(pk__in=_chain(linked))
@@ -238,15 +254,6 @@ def register_petition(*, actor: User, data: PetitionInput, now: datetime | None 
     linked = _earlier(actor, data.repeat_of)
     note = _text(data.new_facts_note, name="new_facts_note", label="新的事实和理由说明", limit=limit)
     id_numbers = [p["id_number"] for p in petitioners if p["id_number"]]
-    concluded = _rereviewed_earlier(id_numbers, linked)
-    if concluded and not data.new_facts:
-        first = concluded[0]
-        raise ValidationFailed(
-            "already_rereviewed",
-            f"信访人此前的信访事项（登记编号 {first.number}）已经复核：对复核意见不服，仍以同一事实和理由提出的，"
-            "不再受理（《信访工作条例》第三十六条）。如有新的事实和理由，请标明并说明。",
-            earlier=[p.number for p in concluded],
-        )
     if data.new_facts and not note:
         raise ValidationFailed("missing_field", "请说明新的事实和理由", field="new_facts_note")
     department = _department()
@@ -265,6 +272,12 @@ def register_petition(*, actor: User, data: PetitionInput, now: datetime | None 
     )
     with transaction.atomic():
         case = case_services.create_case(actor=actor, data=case_input, now=now).case
+        # Only now, with everything else valid (and so about to be registered, rolled back if
+        # refused): the rule spans the town, and an earlier answer would tell anyone who may
+        # register a petition whether an ID number has a re-reviewed one, for the price of a typo.
+        concluded = _rereviewed_earlier(id_numbers, linked)
+        if concluded and not data.new_facts:
+            _refuse_after_re_review(actor, concluded)
         case.department, case.dispatched_at = department, now
         event_data: dict[str, Any] = {}
         fields = clocks.restart(case, Stage.ACCEPTANCE, now, event_data)
