@@ -292,6 +292,21 @@ def test_unreadable_files(db, content, code, message):
     assert (exc.value.code, exc.value.message) == (code, message)
 
 
+def test_a_boundary_of_thousands_of_points_is_read_from_csv(db, tmp_path):
+    # A coastline of 8,000 points: a cell of about 200 KB, over the csv module's 128 KB default
+    n = 8000
+    ring = [[122.0 + 0.3 * i / n, 29.7 + 0.0000001 * (i % 7)] for i in range(n)]
+    ring += [[122.3, 29.8], [122.0, 29.8], ring[0]]
+    boundary = json.dumps({"type": "Polygon", "coordinates": [ring]})
+    assert len(boundary) > 131_072
+    plan = importer.preview(
+        write_csv(tmp_path / "coast.csv", HEADER_ZH, [[TOWN, "六横镇", "镇", "", "", boundary]])
+    )
+    assert (plan.errors, plan.counts()["create"]) == ([], 1)
+    importer.apply(plan, actor=None)
+    assert len(Region.objects.get(code=TOWN).boundary["coordinates"][0]) == n + 3
+
+
 def test_empty_file(db):
     plan = importer.preview(b"", name="empty.csv")
     assert [str(e) for e in plan.errors] == ["row 1: 文件为空或缺少表头"]

@@ -224,6 +224,9 @@ def _read_csv(data: bytes) -> list[list[str]]:
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
     rows = []
+    # A cell may be as long as the file (a coastline's GeoJSON boundary runs to hundreds of KB);
+    # the csv module's default limit is 128 KB. The limit is the process's: only ever raised.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text)))
     for values in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
         rows.append([v.strip() for v in values])
         if len(rows) > MAX_ROWS + 1:
