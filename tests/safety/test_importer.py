@@ -219,6 +219,43 @@ def test_revealing_export_needs_a_role_and_is_logged(township: Township, tmp_pat
     assert ws.cell(row=2, column=6).value == "13905801234"
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["export", "{tmp}/orgs.csv", "--reveal", "--user", "handler_emg"], "导出文件须为 .xlsx"),
+        (
+            ["export", "{tmp}/no/such/dir/orgs.xlsx", "--reveal", "--user", "handler_emg"],
+            "目录不存在：{tmp}/no/such/dir",
+        ),
+        (["ledger", "{tmp}/no/such/dir/ledger.xlsx"], "目录不存在：{tmp}/no/such/dir"),
+        (["never-inspected", "--xlsx", "{tmp}/no/such/dir/x.xlsx"], "目录不存在：{tmp}/no/such/dir"),
+    ],
+)
+def test_an_export_to_a_path_it_cannot_write_is_one_line_and_logs_no_access(
+    township: Township, tmp_path: Path, args: list[str], message: str
+) -> None:
+    org(township, 1)
+    out = StringIO()
+    with pytest.raises(CommandError) as exc:
+        call_command("safety", *[a.format(tmp=tmp_path) for a in args], stdout=out, stderr=StringIO())
+    assert (exc.value.returncode, str(exc.value)) == (2, message.format(tmp=tmp_path))
+    assert out.getvalue() == ""  # refused before anything was read or printed
+    assert PersonalDataAccess.objects.count() == 0
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_write_rolls_back_the_access_it_would_have_logged(
+    township: Township, tmp_path: Path
+) -> None:
+    org(township, 1)
+    (tmp_path / "x.xlsx").mkdir()  # a directory where the file should go: the save fails
+    with pytest.raises(ValidationFailed) as exc:
+        importer.export(tmp_path / "x.xlsx", user=township.users["handler_emg"], reveal=True)
+    assert exc.value.code == "export_path"
+    assert exc.value.message.startswith(f"无法写入 {tmp_path / 'x.xlsx'}：")
+    assert PersonalDataAccess.objects.count() == 0
+
+
 def test_an_actor_may_only_import_into_their_scope(township: Township, tmp_path: Path) -> None:
     path = xlsx(tmp_path / "a.xlsx", [good(1), good(2, region=MICRO_B11)])
     with pytest.raises(PermissionDenied):

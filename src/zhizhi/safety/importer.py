@@ -567,9 +567,7 @@ def write_xlsx(path: str | os.PathLike[str], sheet: str, rows: Iterator[list[Any
     import openpyxl  # noqa: PLC0415
     from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
 
-    target = Path(path)
-    if target.suffix.lower() != ".xlsx":
-        raise ValidationFailed("export_format", "导出文件须为 .xlsx")
+    target = check_export_path(path)
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet(sheet)
     count = -1
@@ -583,8 +581,22 @@ def write_xlsx(path: str | os.PathLike[str], sheet: str, rows: Iterator[list[Any
             cells.append(cell)
         ws.append(cells)
         count += 1
-    wb.save(target)
+    try:
+        wb.save(target)
+    except OSError as exc:
+        raise ValidationFailed("export_path", f"无法写入 {target}：{exc.strerror or exc}") from exc
     return max(count, 0)
+
+
+def check_export_path(path: str | os.PathLike[str]) -> Path:
+    """Where an .xlsx export may go: an .xlsx name in a directory that exists (refused before any
+    row is read or any access is logged)."""
+    target = Path(path)
+    if target.suffix.lower() != ".xlsx":
+        raise ValidationFailed("export_format", "导出文件须为 .xlsx")
+    if not target.parent.is_dir():
+        raise ValidationFailed("export_path", f"目录不存在：{target.parent}")
+    return target
 
 
 def export(
@@ -602,14 +614,16 @@ def export(
         queries.visible_organisations(user) if user is not None else Organisation.objects.all(),
         filter or queries.OrganisationFilter(),
     )
-    if reveal and user is not None:
-        if scope.role_of(user) not in queries.PERSONAL_DATA_ROLES:
-            raise PermissionDenied("forbidden_role", "当前角色不能导出完整个人信息")
-        PersonalDataAccess.objects.create(
-            user=user,
-            object_type="safety.organisation_export",
-            object_id=str(qs.count()),
-            fields="legal_rep,phone,address",
-            reason=reason[:200],
-        )
-    return write_xlsx(path, "单位台账", export_rows(qs, reveal=reveal))
+    check_export_path(path)
+    with transaction.atomic():  # the access is logged if and only if the file was written
+        if reveal and user is not None:
+            if scope.role_of(user) not in queries.PERSONAL_DATA_ROLES:
+                raise PermissionDenied("forbidden_role", "当前角色不能导出完整个人信息")
+            PersonalDataAccess.objects.create(
+                user=user,
+                object_type="safety.organisation_export",
+                object_id=str(qs.count()),
+                fields="legal_rep,phone,address",
+                reason=reason[:200],
+            )
+        return write_xlsx(path, "单位台账", export_rows(qs, reveal=reveal))

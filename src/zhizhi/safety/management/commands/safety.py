@@ -142,6 +142,8 @@ class Command(BaseCommand):
         self.stdout.write(f"wrote {n} hazards to {o['file']}")
 
     def _never_inspected(self, o: dict[str, Any]) -> None:
+        if o["xlsx"]:
+            importer.check_export_path(o["xlsx"])
         f = _filter(o)
         rows = [[str(c) for c in r] for r in ledger.never_inspected_rows(f)]
         for line in format_table(rows):
