@@ -360,7 +360,7 @@ def test_bare_dates_are_whole_local_days(client: Client, spread: dict[str, Case]
         ({"status": "pending"}, "status 只能是 open 或 closed：pending"),
         ({"service_code": "road_damage,no/such"}, "service_code 只能由字母、数字、- 和 _ 组成"),
         ({"service_request_id": "1,x"}, "service_request_id 须为逗号分隔的编号"),
-        ({"page": "0"}, "page 须为正整数"),
+        ({"page": "0"}, "page 须为 1 到 1000000 之间的整数"),
         ({"page": "abc"}, "page 须为正整数"),
         ({"page_size": "1001"}, "page_size 须为 1 到 1000 之间的整数"),
     ],

@@ -40,6 +40,17 @@ ERRORS: dict[int, Any] = {
     422: ErrorOut,
 }
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 1_000_000  # past any list's end; a page number past 2⁶³ / page_size overflowed the offset (500)
+
+
+def check_page(page: int, page_size: int) -> None:
+    """422 `invalid_page` for a page or a page size out of range."""
+    if not 1 <= page <= MAX_PAGE or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValidationFailed(
+            "invalid_page", f"page 须在 1 到 {MAX_PAGE} 之间，page_size 须在 1 到 {MAX_PAGE_SIZE} 之间"
+        )
+
+
 # Counting every matching row costs a scan of the whole scope (half a second at a million cases):
 # the list counts up to COUNT_LIMIT and then says so ("count_exact": false, i.e. "1,000+"); exact
 # figures are the dashboard's (metrics), which count with aggregates.
@@ -124,8 +135,7 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status:
 @router.get("", response={200: CaseListOut, **ERRORS}, summary="List cases in my scope")
 def list_cases(request: HttpRequest, filters: Query[CaseListQuery]) -> dict[str, Any]:
     user = _user(request)
-    if filters.page < 1 or not 1 <= filters.page_size <= MAX_PAGE_SIZE:
-        raise ValidationFailed("invalid_page", f"page ≥ 1，page_size 须在 1 到 {MAX_PAGE_SIZE} 之间")
+    check_page(filters.page, filters.page_size)
     f = queries.CaseFilter(
         case_type=filters.type,
         status=filters.status,

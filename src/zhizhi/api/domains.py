@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema
 
 from zhizhi.accounts import scope
 from zhizhi.accounts.models import User
-from zhizhi.api.cases import COUNT_LIMIT, ERRORS, MAX_PAGE_SIZE
+from zhizhi.api.cases import COUNT_LIMIT, ERRORS, check_page
 from zhizhi.api.schemas import Out
 from zhizhi.cases import services as case_services
 from zhizhi.cases.models import Case
@@ -45,11 +45,6 @@ def t(value: datetime | None) -> datetime | None:
 
 
 # --- Pages -----------------------------------------------------------------------------------------
-
-
-def check_page(page: int, page_size: int) -> None:
-    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ValidationFailed("invalid_page", f"page ≥ 1，page_size 须在 1 到 {MAX_PAGE_SIZE} 之间")
 
 
 def page_of(

@@ -14,8 +14,10 @@ from pydantic import ConfigDict
 
 from zhizhi.accounts import scope
 from zhizhi.accounts.models import User
+from zhizhi.api.cases import check_page
 from zhizhi.api.schemas import ErrorOut, Out
 from zhizhi.cases.services import CaseInput
+from zhizhi.core import calendar
 from zhizhi.core.errors import ValidationFailed
 from zhizhi.core.personal import mask_name, mask_phone
 from zhizhi.hotline import figures, queries, services
@@ -30,7 +32,6 @@ ERRORS: dict[int, Any] = {
     409: ErrorOut,
     422: ErrorOut,
 }
-MAX_PAGE_SIZE = 200
 
 
 def _user(request: HttpRequest) -> User:
@@ -236,8 +237,7 @@ def list_calls(
     page_size: int = 50,
 ) -> dict[str, Any]:
     user = _user(request)
-    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ValidationFailed("invalid_page", f"page ≥ 1，page_size 须在 1 到 {MAX_PAGE_SIZE} 之间")
+    check_page(page, page_size)
     qs = queries.visible_calls(user)
     if outcome:
         qs = qs.filter(outcome=outcome)
@@ -298,6 +298,8 @@ def hold_meeting(request: HttpRequest, payload: MeetingIn) -> Status:
 def list_meetings(request: HttpRequest, year: int | None = None) -> list[dict[str, Any]]:
     qs = queries.visible_meetings(_user(request)).select_related("region")
     if year is not None:
+        if not calendar.FIRST_DAY.year <= year <= calendar.LAST_DAY.year:
+            raise ValidationFailed("invalid_year", f"年份不正确：{year}", field="year")
         qs = qs.filter(held_on__year=year)
     return [_meeting(m) for m in qs.order_by("-held_on", "-id")[:200]]
 

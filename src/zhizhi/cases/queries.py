@@ -15,6 +15,7 @@ from zhizhi.accounts import scope
 from zhizhi.accounts.models import User
 from zhizhi.cases import search, types
 from zhizhi.cases.models import Case, Category, Channel
+from zhizhi.core import calendar
 from zhizhi.core.errors import ValidationFailed
 from zhizhi.territory.models import Region
 
@@ -84,6 +85,8 @@ def case_q(f: CaseFilter, *, now: datetime) -> Q:
         q &= Q(assignee__username=f.assignee)
     if f.overdue is not None:
         q &= _flag(f.overdue, open_overdue_q(now))
+    calendar.supported(f.received_from, "received_from")
+    calendar.supported(f.received_to, "received_to")
     if f.received_from and f.received_to and f.received_from > f.received_to:
         raise ValidationFailed("invalid_date_range", "开始日期不能晚于结束日期")
     if f.received_from:
@@ -98,7 +101,7 @@ def _searched(qs: QuerySet[Case], f: CaseFilter) -> QuerySet[Case]:
     text = search_text(f)
     if not text:
         return qs
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # (str.isdigit also takes ² and other digits int() refuses)
         by_number = Q(title__contains=text) | Q(reporter_phone=text)
         return qs.filter(Q(pk=int(text)) | by_number if len(text) <= 18 else by_number)
     narrowing = search.narrowing(text) if f.q_narrow else None

@@ -34,6 +34,8 @@ from zhizhi.core.errors import ValidationFailed
 
 __all__ = [
     "FALLBACK_HOLIDAYS",
+    "FIRST_DAY",
+    "LAST_DAY",
     "TZ",
     "UNITS",
     "Due",
@@ -46,6 +48,7 @@ __all__ = [
     "iter_workdays_after",
     "local_date",
     "reload",
+    "supported",
     "working_days_between",
     "working_days_provisional",
 ]
@@ -205,6 +208,23 @@ for _signal in (post_save, post_delete):
 
 # --------------------------------------------------------------------------------------------
 # Days
+
+
+# The days a filter, a figure or a query may name. Each becomes an instant (its start in Beijing,
+# the next day's start, 90 days on): the ends of Python's calendar, 0001-01-01 and 9999-12-31, do
+# not survive that, and no record of this office lies outside these.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+
+
+def supported(day: date | None, name: str) -> date | None:
+    """`day` itself (or None); 422 `date_out_of_range` for a day outside FIRST_DAY…LAST_DAY."""
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationFailed(
+            "date_out_of_range",
+            f"{name} 超出可查询的日期范围（{FIRST_DAY} 至 {LAST_DAY}）：{day.isoformat()}",
+            field=name,
+        )
+    return day
 
 
 def local_date(moment: datetime) -> date:

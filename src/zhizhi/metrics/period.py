@@ -46,6 +46,9 @@ class FigureFilter:
             if not 1900 <= year <= 9998:
                 raise ValidationFailed("invalid_year", f"年份不正确：{year}")
             start, end = start or date(year, 1, 1), end or date(year, 12, 31)
+        calendar.supported(start, "start")
+        calendar.supported(end, "end")
+        calendar.supported(as_of.date() if as_of else None, "as_of")
         if start and end and start > end:
             raise ValidationFailed("invalid_date_range", "开始日期不能晚于结束日期")
         return cls(the_region, start, end, as_of)

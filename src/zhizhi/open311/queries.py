@@ -16,6 +16,7 @@ from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from zhizhi.cases.models import DONE_STATUSES, OPEN_STATUSES, Case, CaseEvent, Category, SlaPolicy, Status
+from zhizhi.core import calendar
 from zhizhi.core.errors import ValidationFailed
 from zhizhi.open311.models import ServiceAttribute
 from zhizhi.territory.models import Level, Region
@@ -23,6 +24,7 @@ from zhizhi.territory.models import Level, Region
 PUBLIC_CASE_TYPES = ("event",)
 WINDOW = timedelta(days=90)  # GeoReport v2: "the range defaults to most recent 90 days"
 MAX_REQUESTS = 1000  # "... or first 1000 requests returned, whichever is smallest"
+MAX_PAGE = 1_000_000  # (an extension): past any list's end, before the offset would overflow
 CLOSED_STATUSES = frozenset({*DONE_STATUSES, Status.MERGED})
 OPEN311_STATUS: dict[str, str] = {
     **{s: "open" for s in OPEN_STATUSES},
@@ -108,6 +110,7 @@ def parse_datetime(value: str, name: str, *, end: bool = False) -> datetime:
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
+            calendar.supported(day, name)
             moment = time.max if end else time.min
             return timezone.make_aware(datetime.combine(day, moment), timezone.get_default_timezone())
         parsed = datetime.fromisoformat(text)
@@ -117,6 +120,7 @@ def parse_datetime(value: str, name: str, *, end: bool = False) -> datetime:
         ) from None
     if parsed.tzinfo is None:
         raise ValidationFailed("invalid_date", f"{name} 须带时区（Z 或 +08:00）", field=name)
+    calendar.supported(parsed.date(), name)
     return parsed
 
 
@@ -135,7 +139,7 @@ def _positive(value: str | None, name: str, default: int, maximum: int | None = 
 
 def parse_query(params: Mapping[str, str], *, now: datetime) -> RequestQuery:
     q = RequestQuery(
-        page=_positive(params.get("page"), "page", 1),
+        page=_positive(params.get("page"), "page", 1, MAX_PAGE),
         page_size=_positive(params.get("page_size"), "page_size", MAX_REQUESTS, MAX_REQUESTS),
     )
     ids = _split(params.get("service_request_id"))

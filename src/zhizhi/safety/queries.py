@@ -265,6 +265,8 @@ def apply_inspections(qs: QuerySet[Inspection], f: InspectionFilter) -> QuerySet
         qs = qs.filter(campaign_id=f.campaign)
     if f.organisation is not None:
         qs = qs.filter(organisation_id=f.organisation)
+    calendar.supported(f.start, "start")
+    calendar.supported(f.end, "end")
     if f.start and f.end and f.start > f.end:
         raise ValidationFailed("invalid_date_range", "开始日期不能晚于结束日期")
     if f.start:

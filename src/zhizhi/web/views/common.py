@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from zhizhi.accounts import scope
 from zhizhi.accounts.models import User
+from zhizhi.core import calendar
 from zhizhi.core.errors import DomainError, NotFound, ValidationFailed
 from zhizhi.metrics.period import FigureFilter
 
@@ -68,11 +69,12 @@ def date_param(data: QueryDict, name: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise ValidationFailed(
             "invalid_date", _("日期格式应为 YYYY-MM-DD：%(value)s") % {"value": raw[:20]}
         ) from None
+    return calendar.supported(day, name)
 
 
 def figure_filter(

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from zhizhi.accounts import scope
 from zhizhi.accounts.models import Department, User
 from zhizhi.cases.models import Case, RequestNature
+from zhizhi.core import calendar
 from zhizhi.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from zhizhi.hotline import figures, queries, services
 from zhizhi.hotline.models import Call, Decision, Meeting, Outcome
@@ -152,7 +153,7 @@ def meetings(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     qs = queries.visible_meetings(user).select_related("region").prefetch_related("decisions")
     year = request.GET.get("year") or ""
-    if year.isdigit():
+    if year.isascii() and year.isdigit() and calendar.FIRST_DAY.year <= int(year) <= calendar.LAST_DAY.year:
         qs = qs.filter(held_on__year=int(year))
     page_obj = Paginator(qs.order_by("-held_on", "-id"), PER_PAGE).get_page(request.GET.get("page"))
     rows = [

@@ -25,9 +25,9 @@ class Command(BaseCommand):
         try:
             as_of = datetime.fromisoformat(opts["as_of"]) if opts.get("as_of") else None
         except ValueError:
-            raise CommandError(f"invalid --as-of: {opts['as_of']}") from None
+            raise CommandError(f"invalid --as-of: {opts['as_of']}", returncode=2) from None
         if as_of is not None and as_of.tzinfo is None:
-            raise CommandError("--as-of needs an offset, e.g. 2024-01-01T00:00:00+08:00")
+            raise CommandError("--as-of needs an offset, e.g. 2024-01-01T00:00:00+08:00", returncode=2)
         try:
             f = figures.FigureFilter.build(region=opts.get("region"), year=opts.get("year"), as_of=as_of)
             for code, fig in figures.FIGURES.items():
@@ -38,4 +38,4 @@ class Command(BaseCommand):
                     rate = f"{part / whole:.2%}" if whole else "—"
                     self.stdout.write(f"{code}\t{rate}\t{part}/{whole}")
         except DomainError as exc:
-            raise CommandError(exc.message) from None
+            raise CommandError(exc.message, returncode=2) from None
