@@ -121,3 +121,26 @@ def test_a_meeting_year_out_of_range(township: Township, year: str) -> None:
     r = Api(township.users["dispatcher"]).get("/hotline/meetings", {"year": year})
     assert (r.status_code, r.json()["code"]) == (422, "invalid_year")
     assert login("dispatcher").get("/hotline/meetings/", {"year": year}).status_code == 200  # ignored
+
+
+@pytest.mark.parametrize(
+    ("path", "code"), [("/mediation/", "dispute_not_found"), ("/petitions/", "petition_not_found")]
+)
+def test_an_id_past_64_bits_is_a_404_on_every_database(township: Township, path: str, code: str) -> None:
+    api = Api(township.users["dispatcher"])
+    for huge in ("9223372036854775808", "99999999999999999999"):
+        r = api.get(path + huge)
+        assert (r.status_code, r.json()["code"]) == (404, code)
+
+
+def test_a_campaign_id_past_64_bits_is_refused_on_the_inspections_page(township: Township) -> None:
+    r = login("dispatcher").get("/safety/inspections/", {"campaign": "99999999999999999999"})
+    assert r.status_code == 422
+    assert "参数 campaign 须为数字" in r.content.decode()
+
+
+def test_an_amount_past_64_bits_is_refused_and_repeated_as_digits(township: Township) -> None:
+    params = {"start": "2024-03-04T09:00:00+08:00", "amount": "99999999999999999999", "unit": "days"}
+    r = Api(township.users["dispatcher"]).get("/calendar/add", params)
+    assert (r.status_code, r.json()["code"]) == (422, "invalid_amount")
+    assert r.json()["details"] == {"amount": "99999999999999999999", "maximum": 36_600}

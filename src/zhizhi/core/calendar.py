@@ -349,14 +349,20 @@ def _validate(start: datetime, amount: int, unit: str) -> None:
     if isinstance(amount, bool) or not isinstance(amount, int):
         raise ValidationFailed("invalid_amount", f"期限数值必须是整数：{amount!r}", amount=repr(amount))
     if amount < 0:
-        raise ValidationFailed("invalid_amount", f"期限数值不能为负数：{amount}", amount=amount)
+        raise ValidationFailed("invalid_amount", f"期限数值不能为负数：{amount}", amount=_echo(amount))
     if amount > MAX_AMOUNT[unit]:
         raise ValidationFailed(
             "invalid_amount",
             f"期限数值过大：{amount}（上限 {MAX_AMOUNT[unit]}）",
-            amount=amount,
+            amount=_echo(amount),
             maximum=MAX_AMOUNT[unit],
         )
+
+
+def _echo(amount: int) -> int | str:
+    """The amount as an error's details repeat it: a number JSON readers hold (64 bits), else its
+    digits (a 20-digit amount made the refusal itself fail to render)."""
+    return amount if -(2**63) <= amount < 2**63 else str(amount)
 
 
 def add(start: datetime, amount: int, unit: str) -> Due:

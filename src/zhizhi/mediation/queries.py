@@ -31,6 +31,8 @@ def visible_disputes(user: User) -> QuerySet[Case]:
 
 def get_dispute(user: User, case_id: int) -> Dispute:
     """The dispute of a visible dispute case; NotFound otherwise (existence is not revealed)."""
+    if not 0 < case_id < 2**63:  # (a foreign key's lookup skips Django's own guard: SQLite overflowed)
+        raise NotFound("纠纷不存在或无权查看", code="dispute_not_found")
     found = (
         Dispute.objects.select_related("case", "case__region", "case__category")
         .filter(case__in=visible_disputes(user), case_id=case_id)

@@ -34,6 +34,8 @@ def visible_petitions(user: User) -> QuerySet[Case]:
 
 def get_petition(user: User, case_id: int) -> Petition:
     """The petition of a visible petition case; NotFound otherwise (existence is not revealed)."""
+    if not 0 < case_id < 2**63:  # (a foreign key's lookup skips Django's own guard: SQLite overflowed)
+        raise NotFound("信访事项不存在或无权查看", code="petition_not_found")
     found = (
         Petition.objects.select_related("case", "case__region", "case__category", "repeat_of")
         .filter(case__in=visible_petitions(user), case_id=case_id)

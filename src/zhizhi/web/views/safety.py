@@ -117,9 +117,12 @@ def _int(data: QueryDict, name: str) -> int | None:
     if not raw:
         return None
     try:
-        return int(raw)
+        number = int(raw)
     except ValueError:
-        raise ValidationFailed("invalid_field", _("参数 %(name)s 须为数字") % {"name": name}) from None
+        number = -1
+    if not 0 < number < 2**63:  # an id: a positive 64-bit number (a larger one overflowed SQLite)
+        raise ValidationFailed("invalid_field", _("参数 %(name)s 须为数字") % {"name": name})
+    return number
 
 
 def _visible_region(user: User, code: str) -> Region | None:
