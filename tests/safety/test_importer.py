@@ -245,15 +245,21 @@ def test_an_export_to_a_path_it_cannot_write_is_one_line_and_logs_no_access(
 
 
 def test_a_failed_write_rolls_back_the_access_it_would_have_logged(
-    township: Township, tmp_path: Path
+    township: Township, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     org(township, 1)
-    (tmp_path / "x.xlsx").mkdir()  # a directory where the file should go: the save fails
+    (tmp_path / "x.xlsx").mkdir()  # a directory where the file should go
     with pytest.raises(ValidationFailed) as exc:
         importer.export(tmp_path / "x.xlsx", user=township.users["handler_emg"], reveal=True)
-    assert exc.value.code == "export_path"
-    assert exc.value.message.startswith(f"无法写入 {tmp_path / 'x.xlsx'}：")
-    assert PersonalDataAccess.objects.count() == 0
+    assert (exc.value.code, exc.value.message) == ("export_path", f"{tmp_path / 'x.xlsx'} 是一个目录")
+
+    def disk_full(*args: object) -> int:
+        raise ValidationFailed("export_path", "无法写入：No space left on device")
+
+    monkeypatch.setattr(importer, "write_xlsx", disk_full)
+    with pytest.raises(ValidationFailed):
+        importer.export(tmp_path / "y.xlsx", user=township.users["handler_emg"], reveal=True)
+    assert PersonalDataAccess.objects.count() == 0  # logged in the write's transaction, rolled back
 
 
 def test_an_actor_may_only_import_into_their_scope(township: Township, tmp_path: Path) -> None:

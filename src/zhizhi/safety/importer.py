@@ -596,6 +596,8 @@ def check_export_path(path: str | os.PathLike[str]) -> Path:
         raise ValidationFailed("export_format", "导出文件须为 .xlsx")
     if not target.parent.is_dir():
         raise ValidationFailed("export_path", f"目录不存在：{target.parent}")
+    if target.is_dir():
+        raise ValidationFailed("export_path", f"{target} 是一个目录")
     return target
 
 
