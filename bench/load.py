@@ -302,11 +302,11 @@ async def _load(
             if latencies:
                 run.client_means.append(sum(latencies) / len(latencies))
 
-    async def look() -> None:
+    async def look(probe: Callable[[], list[int]]) -> None:
         await connected.wait()
-        run.split = await asyncio.to_thread(probe)  # type: ignore[arg-type]
+        run.split = await asyncio.to_thread(probe)
 
-    looking = asyncio.create_task(look()) if probe is not None else None
+    looking = asyncio.create_task(look(probe)) if probe is not None else None
     await asyncio.gather(*(client(c) for c in range(clients)))
     run.seconds = time.perf_counter() - t0
     if looking is not None:

@@ -298,9 +298,7 @@ def hold_meeting(request: HttpRequest, payload: MeetingIn) -> Status:
 def list_meetings(request: HttpRequest, year: int | None = None) -> list[dict[str, Any]]:
     qs = queries.visible_meetings(_user(request)).select_related("region")
     if year is not None:
-        if not calendar.FIRST_DAY.year <= year <= calendar.LAST_DAY.year:
-            raise ValidationFailed("invalid_year", f"年份不正确：{year}", field="year")
-        qs = qs.filter(held_on__year=year)
+        qs = qs.filter(held_on__year=calendar.supported_year(year))
     return [_meeting(m) for m in qs.order_by("-held_on", "-id")[:200]]
 
 

@@ -49,6 +49,7 @@ __all__ = [
     "local_date",
     "reload",
     "supported",
+    "supported_year",
     "working_days_between",
     "working_days_provisional",
 ]
@@ -225,6 +226,13 @@ def supported(day: date | None, name: str) -> date | None:
             field=name,
         )
     return day
+
+
+def supported_year(year: int) -> int:
+    """`year` itself; 422 `invalid_year` for a year outside FIRST_DAY's…LAST_DAY's."""
+    if not FIRST_DAY.year <= year <= LAST_DAY.year:
+        raise ValidationFailed("invalid_year", f"年份不正确：{year}", field="year")
+    return year
 
 
 def local_date(moment: datetime) -> date:

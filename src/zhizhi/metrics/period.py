@@ -19,6 +19,22 @@ def day_start(d: date) -> datetime:
     return datetime.combine(d, time.min, tzinfo=calendar.TZ)
 
 
+def days(
+    *, year: int | None, start: date | None, end: date | None, as_of: datetime | None
+) -> tuple[date | None, date | None]:
+    """A figure period's first and last day: the explicit days, else the year's; refused (422) when
+    a year or a day lies outside the calendar's supported range or the period runs backwards."""
+    if year is not None:
+        calendar.supported_year(year)
+        start, end = start or date(year, 1, 1), end or date(year, 12, 31)
+    calendar.supported(start, "start")
+    calendar.supported(end, "end")
+    calendar.supported(as_of.date() if as_of else None, "as_of")
+    if start and end and start > end:
+        raise ValidationFailed("invalid_date_range", "开始日期不能晚于结束日期")
+    return start, end
+
+
 @dataclass(frozen=True)
 class FigureFilter:
     region: Region | None = None
@@ -42,15 +58,7 @@ class FigureFilter:
             the_region = Region.objects.defer("boundary").filter(code=region).first()
             if the_region is None:
                 raise ValidationFailed("unknown_region", f"区域代码不存在：{region}")
-        if year is not None:
-            if not 1900 <= year <= 9998:
-                raise ValidationFailed("invalid_year", f"年份不正确：{year}")
-            start, end = start or date(year, 1, 1), end or date(year, 12, 31)
-        calendar.supported(start, "start")
-        calendar.supported(end, "end")
-        calendar.supported(as_of.date() if as_of else None, "as_of")
-        if start and end and start > end:
-            raise ValidationFailed("invalid_date_range", "开始日期不能晚于结束日期")
+        start, end = days(year=year, start=start, end=end, as_of=as_of)
         return cls(the_region, start, end, as_of)
 
     @property

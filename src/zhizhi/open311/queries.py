@@ -110,10 +110,10 @@ def parse_datetime(value: str, name: str, *, end: bool = False) -> datetime:
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
-            calendar.supported(day, name)
             moment = time.max if end else time.min
-            return timezone.make_aware(datetime.combine(day, moment), timezone.get_default_timezone())
-        parsed = datetime.fromisoformat(text)
+            parsed = timezone.make_aware(datetime.combine(day, moment), timezone.get_default_timezone())
+        else:
+            parsed = datetime.fromisoformat(text)
     except ValueError:
         raise ValidationFailed(
             "invalid_date", f"{name} 须为 ISO 8601 日期时间，如 2024-03-04T09:00:00+08:00", field=name

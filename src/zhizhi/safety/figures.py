@@ -42,7 +42,6 @@ from django.utils.translation import gettext_noop
 from zhizhi.accounts import scope
 from zhizhi.accounts.models import User
 from zhizhi.cases.models import Case
-from zhizhi.core import calendar
 from zhizhi.core.errors import ValidationFailed
 from zhizhi.metrics import period
 from zhizhi.metrics.figures import Figure, FigureSet
@@ -111,15 +110,7 @@ class FigureFilter:
             raise ValidationFailed("invalid_kind", f"未知的单位类型：{kind}")
         if venue and venue not in Venue.values:
             raise ValidationFailed("invalid_venue", f"未知的场所类型：{venue}")
-        if year is not None:
-            if not 1900 <= year <= 9998:
-                raise ValidationFailed("invalid_year", f"年份不正确：{year}")
-            start, end = start or date(year, 1, 1), end or date(year, 12, 31)
-        calendar.supported(start, "start")
-        calendar.supported(end, "end")
-        calendar.supported(as_of.date() if as_of else None, "as_of")
-        if start and end and start > end:
-            raise ValidationFailed("invalid_date_range", "开始日期不能晚于结束日期")
+        start, end = period.days(year=year, start=start, end=end, as_of=as_of)
         return cls(the_region, the_committee, the_campaign, kind or None, venue or None, start, end, as_of)
 
     # --- bounds -----------------------------------------------------------------------------------

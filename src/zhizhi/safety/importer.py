@@ -590,7 +590,7 @@ def write_xlsx(path: str | os.PathLike[str], sheet: str, rows: Iterator[list[Any
 
 def check_export_path(path: str | os.PathLike[str]) -> Path:
     """Where an .xlsx export may go: an .xlsx name in a directory that exists (refused before any
-    row is read or any access is logged)."""
+    row is written)."""
     target = Path(path)
     if target.suffix.lower() != ".xlsx":
         raise ValidationFailed("export_format", "导出文件须为 .xlsx")
@@ -616,7 +616,6 @@ def export(
         queries.visible_organisations(user) if user is not None else Organisation.objects.all(),
         filter or queries.OrganisationFilter(),
     )
-    check_export_path(path)
     with transaction.atomic():  # the access is logged if and only if the file was written
         if reveal and user is not None:
             if scope.role_of(user) not in queries.PERSONAL_DATA_ROLES:
