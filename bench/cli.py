@@ -1,4 +1,4 @@
-"""`python -m bench [--only intake,http,lists,demo] [--cases N] [--quick] …`
+"""`python -m bench [--only intake,lists,http,cost,demo] [--cases N] [--quick] …`
 
 The orchestrator does not import Django: every measurement runs in a subprocess against its own
 database (a fresh SQLite file under var/bench/, or the PostgreSQL database in BENCH_DATABASE_URL,
@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import shlex
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -21,11 +22,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench import cost as bench_cost
 from bench import dbs, report
 from bench.machine import ROOT, cpu_busy, load_average, machine_info, wait_idle
 from bench.report import Row
 
-ALL = ("intake", "lists", "http", "demo")
+ALL = ("intake", "lists", "http", "cost", "demo")
 RESULTS = ROOT / "bench" / "results"
 
 
@@ -89,15 +91,30 @@ class Runner:
     def say(self, text: str) -> None:
         print(f"[bench {time.strftime('%H:%M:%S')}] {text}", flush=True)
 
-    def worker(self, task: str, params: dict[str, Any], database_url: str) -> dict[str, Any]:
+    def worker(
+        self,
+        task: str,
+        params: dict[str, Any],
+        database_url: str,
+        *,
+        under: list[str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Run `task` in `python -m bench.worker` against `database_url`, `under` a command that
+        runs it (callgrind) if given, with `env` added to its environment."""
         with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
             out = Path(f.name)
         log = self.logs / f"{task}.log"
         params = {**params, "log": str(self.logs / f"{task}-server.log")}
-        cmd = [sys.executable, "-m", "bench.worker", task, json.dumps(params), str(out)]
+        cmd = [*(under or []), sys.executable, "-m", "bench.worker", task, json.dumps(params), str(out)]
         with open(log, "w") as lf:
             rc = subprocess.run(  # noqa: S603
-                cmd, cwd=ROOT, env=dbs.env(database_url), stdout=lf, stderr=subprocess.STDOUT, check=False
+                cmd,
+                cwd=ROOT,
+                env={**dbs.env(database_url), **(env or {})},
+                stdout=lf,
+                stderr=subprocess.STDOUT,
+                check=False,
             ).returncode
         if rc != 0:
             raise RuntimeError(f"bench task {task} failed ({rc}); see {log}:\n{log.read_text()[-3000:]}")
@@ -284,6 +301,47 @@ class Runner:
             )
         )
         self.save("http", params, r, rows)
+        return None
+
+    def cost(self) -> None:
+        """Instructions per create and per bare request (callgrind; `bench.cost`), on the list database."""
+        if self.pg_problem is not None:
+            return self.skipped("cost", f"PostgreSQL unreachable: {self.pg_problem}")
+        valgrind = shutil.which("valgrind")
+        if valgrind is None:
+            return self.skipped("cost", "valgrind is not installed (Debian: apt install valgrind)")
+        n = 50 if self.quick else 200
+        url, cases = self.dataset()
+        params = {"n": n, "warmup": 10 if self.quick else 30, "seed": self.args.seed, "cases": cases}
+        self.say(f"cost (postgres): {n} creates and {n} bare requests in process under callgrind")
+        with tempfile.TemporaryDirectory() as tmp:
+            out_file = Path(tmp) / "callgrind.out"
+            under = [
+                valgrind,
+                "--tool=callgrind",
+                f"--dump-before={bench_cost.MARK}",
+                f"--callgrind-out-file={out_file}",
+                f"--log-file={self.logs / 'cost-valgrind.log'}",
+            ]
+            # The same hash seed each run: dict and set orders, and so the work, repeat exactly.
+            r = self.worker("instructions", params, url, under=under, env={"PYTHONHASHSEED": "0"})
+            parts = bench_cost.read_parts(out_file)
+        per = bench_cost.per_request(parts, r["requests"])
+        r.update({"instructions_per_request": per, "parts": dict(zip(bench_cost.PHASES, parts, strict=True))})
+        ratio = round(per["create"] / per["bare"], 3)
+        rows = [
+            Row(
+                "cost (postgres)",
+                "instructions per create (callgrind)",
+                round(per["create"] / 1e6, 3),
+                "M",
+                round(per["bare"] / 1e6, 3),
+                "bare insert",
+                ratio,
+                note=f"{n} of each; repeatable: the same code and data give the same count however busy the host",
+            )
+        ]
+        self.save("cost", params, r, rows)
         return None
 
     def dataset(self) -> tuple[str, int]:

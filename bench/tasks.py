@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from bench import generate, load, stats
+from bench import cost, generate, load, stats
 from bench.load import Request
 from zhizhi.accounts.models import ApiToken, Role, User
 from zhizhi.cases import services
@@ -607,8 +607,86 @@ def pages(p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# --- Instructions per request (callgrind) ------------------------------------------------------------
+
+
+def cost_requests(
+    app: cost.WSGIApp,
+    token: str,
+    bodies: list[dict[str, Any]],
+    *,
+    n: int,
+    warmup: int,
+    run_id: str,
+    paths: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """`warmup` requests of each phase, then, between `cost.mark()`s, `n` creates (POST
+    /api/v1/cases) and `n` bare requests (POST /bench/ping), each with its own Idempotency-Key, as
+    the HTTP benchmark sends them. Returns the statuses of the measured requests by phase."""
+
+    paths = paths or {"create": "/api/v1/cases", "bare": "/bench/ping"}
+
+    def env(phase: str, i: int) -> dict[str, Any]:
+        body = json.dumps(bodies[i % len(bodies)], ensure_ascii=False).encode()
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            "Idempotency-Key": f"{run_id}-{phase}-{i}",
+        }
+        return cost.environ("POST", paths[phase], body, headers)
+
+    for i in range(warmup):
+        for phase in paths:
+            cost.send(app, env(phase, i))
+    # Every request's environ is built before the first mark: only the requests are counted.
+    prepared = {phase: [env(phase, warmup + i) for i in range(n)] for phase in paths}
+    statuses: dict[str, dict[str, int]] = {}
+    cost.mark()
+    for phase in paths:
+        seen: dict[str, int] = {}
+        for e in prepared[phase]:
+            code = str(cost.send(app, e))
+            seen[code] = seen.get(code, 0) + 1
+        cost.mark()
+        statuses[phase] = seen
+    return statuses
+
+
+def instructions(p: dict[str, Any]) -> dict[str, Any]:
+    """The creates and bare requests whose instructions callgrind counts (`bench.cost`), through
+    Django's WSGI handler in process, as a dispatcher, on the list database; its cases are discarded."""
+    from django.core.wsgi import get_wsgi_application
+
+    from zhizhi.core.serving import settle
+
+    app = get_wsgi_application()
+    settle()
+    n, warmup = int(p.get("n", 200)), int(p.get("warmup", 30))
+    user = _user("dispatcher", Role.DISPATCHER)
+    bodies = case_payloads(n + warmup, int(p.get("seed", 1)))
+    top = _top_case_id()
+    try:
+        statuses = cost_requests(app, _token(user), bodies, n=n, warmup=warmup, run_id=uuid.uuid4().hex[:10])
+    finally:
+        discarded = _discard_cases_after(top)
+    refused = {phase: seen for phase, seen in statuses.items() if set(seen) - {"200", "201"}}
+    if refused:
+        # A refused request does less work: counting it would flatter the figure.
+        raise RuntimeError(f"requests refused while counting instructions: {refused}")
+    return {
+        "vendor": connection.vendor,
+        "requests": {"create": n, "bare": n},
+        "warmup": warmup,
+        "statuses": statuses,
+        "user": user.username,
+        "discarded_after": discarded,
+    }
+
+
 TASKS: dict[str, Task] = {
     "pages": pages,
+    "instructions": instructions,
     "intake": intake,
     "http": http,
     "dataset": dataset,
