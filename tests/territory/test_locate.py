@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from tests.territory.util import A01, A0101, A0102, A02, TOWN, VA, VB, square
+from zhizhi.core import versions
 from zhizhi.territory import locate, services
 from zhizhi.territory.models import Region
 
@@ -66,7 +67,7 @@ def test_no_query_and_one_cache_read_per_call_once_built(town, django_assert_num
         def __getattr__(self, name):
             return getattr(cache, name)
 
-    monkeypatch.setattr(locate, "cache", Spy())
+    monkeypatch.setattr(versions, "cache", Spy())
     with django_assert_num_queries(0):
         assert locate.locate_id(*IN_A0102) == town.a0102.pk
         assert locate.locate_many([IN_A02, OUTSIDE]) == [town.a02.pk, None]
@@ -186,7 +187,7 @@ def test_a_cache_outage_neither_breaks_locate_nor_writes(town, monkeypatch, sett
 
             return fail
 
-    monkeypatch.setattr(locate, "cache", Down())
+    monkeypatch.setattr(versions, "cache", Down())
     assert code_at(IN_A0101) == A0101
     services.set_boundary(actor=None, region=town.vb, boundary=square(122.10, 29.70, 122.30, 29.80))
     settings.ZHIZHI_TERRITORY_INDEX_RECHECK_SECONDS = 0

@@ -6,7 +6,8 @@ every call; at hundreds of creates a second the three lookups were a third of a 
 (docs/benchmarks.md). So each process keeps one snapshot of them, the way `territory.locate` keeps
 its index:
 
-- the snapshot carries a *version* token kept in `django.core.cache`; every save or delete of
+- the snapshot carries a *version* token kept in `django.core.cache` (read once per request,
+  `core.versions`); every save or delete of
   these models replaces the token (now, and again on commit — the receivers below), and a read
   that finds a different token rebuilds the snapshot;
 - a snapshot older than `RECHECK_SECONDS` is rebuilt regardless, so a process whose cache is not
@@ -25,20 +26,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from zhizhi.accounts.models import Department
 from zhizhi.cases.models import Category, RequestNature, SlaPolicy
+from zhizhi.core import versions
 
 logger = logging.getLogger(__name__)
 
-VERSION_KEY = "zhizhi:cases:reference:version"
+VERSION_KEY = versions.register("zhizhi:cases:reference:version")
 RECHECK_SECONDS = 60.0
 
 
@@ -64,7 +64,7 @@ _lock = threading.Lock()
 
 def _bump() -> None:
     try:
-        cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+        versions.replace(VERSION_KEY)
     except Exception:  # a cache outage must not fail a write; RECHECK_SECONDS catches up
         logger.warning("reference data: could not bump the version in the cache", exc_info=True)
 
@@ -84,15 +84,12 @@ def reset() -> None:
 
 
 def _version() -> str:
+    """The version token (read once per request: `core.versions`); "" when the cache is down."""
     try:
-        token = cache.get(VERSION_KEY)
-        if token is None:
-            cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-            token = cache.get(VERSION_KEY)
+        return versions.read(VERSION_KEY)
     except Exception:
         logger.warning("reference data: cache unavailable; snapshot rechecked by age only")
-        token = None
-    return str(token or "")
+        return ""
 
 
 def _build(version: str) -> Snapshot:

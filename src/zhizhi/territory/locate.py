@@ -4,7 +4,7 @@ The boundaries of all active regions are parsed once per process into a shapely 
 kept at module level. The index carries the territory *version* it was built from: a token in
 `django.core.cache` that every territory write replaces (`territory_changed()`, called by the
 services and by the Region post_save/post_delete receivers, immediately and again on commit).
-Each call reads that token once (one `cache.get`) and rebuilds only when it changed. As a safety
+Each call reads that token (once per request: `core.versions`) and rebuilds only when it changed. As a safety
 net for per-process caches (LocMemCache under several workers) and for bulk writes that bypass
 the services, an index older than ``ZHIZHI_TERRITORY_INDEX_RECHECK_SECONDS`` (default 60)
 compares a cheap database fingerprint (row count, latest ``updated_at``) before being reused.
@@ -24,7 +24,6 @@ import copy
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,17 +32,17 @@ from typing import Any
 import numpy as np
 import shapely
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from zhizhi.core import versions
 from zhizhi.territory.models import Level, Region
 
 logger = logging.getLogger(__name__)
 
-VERSION_KEY = "zhizhi:territory:version"
+VERSION_KEY = versions.register("zhizhi:territory:version")
 
 __all__ = [
     "VERSION_KEY",
@@ -66,7 +65,7 @@ _local = threading.local()
 
 def _bump() -> None:
     try:
-        cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+        versions.replace(VERSION_KEY)
     except Exception:  # a cache outage must not fail a write; the periodic recheck catches up
         logger.warning("territory: could not bump the territory version in the cache", exc_info=True)
 
@@ -95,16 +94,13 @@ def batch_changes() -> Iterator[None]:
 
 
 def _current_version() -> str | None:
-    """The version token (one cache read); None when the cache cannot be reached."""
+    """The version token (one cache read per request: `core.versions`); None when the cache cannot
+    be reached."""
     try:
-        token = cache.get(VERSION_KEY)
-        if token is None:  # evicted or cleared: start a new epoch (every process will rebuild)
-            cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-            token = cache.get(VERSION_KEY) or ""
+        return versions.read(VERSION_KEY)
     except Exception:
         logger.warning("territory: cache unavailable; locate index checked against the database only")
         return None
-    return str(token)
 
 
 # --- The index -------------------------------------------------------------------------------------
