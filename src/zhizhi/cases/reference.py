@@ -6,10 +6,9 @@ every call; at hundreds of creates a second the three lookups were a third of a 
 (docs/benchmarks.md). So each process keeps one snapshot of them, the way `territory.locate` keeps
 its index:
 
-- the snapshot carries a *version* token kept in `django.core.cache` (read once per request,
-  `core.versions`); every save or delete of
-  these models replaces the token (now, and again on commit — the receivers below), and a read
-  that finds a different token rebuilds the snapshot;
+- the snapshot carries a *version* token kept in `django.core.cache` (read once per request:
+  `core.versions`); every save or delete of these models replaces the token (now, and again on
+  commit — the receivers below), and a read that finds a different token rebuilds the snapshot;
 - a snapshot older than `RECHECK_SECONDS` is rebuilt regardless, so a process whose cache is not
   shared with the writer (the default local-memory cache, several server processes) sees an edit
   within that time;

@@ -72,13 +72,6 @@ def replace(key: str) -> None:
         tokens[key] = token
 
 
-def forget() -> None:
-    """Drop the request's copies (the next read goes to the cache)."""
-    tokens = _request_tokens()
-    if tokens is not None:
-        tokens.clear()
-
-
 def _begin(**kwargs: Any) -> None:
     _local.tokens = {}
 

@@ -4,9 +4,9 @@ The boundaries of all active regions are parsed once per process into a shapely 
 kept at module level. The index carries the territory *version* it was built from: a token in
 `django.core.cache` that every territory write replaces (`territory_changed()`, called by the
 services and by the Region post_save/post_delete receivers, immediately and again on commit).
-Each call reads that token (once per request: `core.versions`) and rebuilds only when it changed. As a safety
-net for per-process caches (LocMemCache under several workers) and for bulk writes that bypass
-the services, an index older than ``ZHIZHI_TERRITORY_INDEX_RECHECK_SECONDS`` (default 60)
+Each call reads that token (once per request: `core.versions`) and rebuilds only when it changed.
+As a safety net for per-process caches (LocMemCache under several workers) and for bulk writes
+that bypass the services, an index older than ``ZHIZHI_TERRITORY_INDEX_RECHECK_SECONDS`` (default 60)
 compares a cheap database fingerprint (row count, latest ``updated_at``) before being reused.
 Code that writes regions with ``bulk_create``/``update()`` should call `territory_changed()`.
 
