@@ -29,6 +29,7 @@ from zhizhi.api.schemas import (
 )
 from zhizhi.cases import queries, search, services, types
 from zhizhi.core.errors import ValidationFailed
+from zhizhi.core.inputs import MAX_PAGE
 
 router = Router()
 ERRORS: dict[int, Any] = {
@@ -40,7 +41,6 @@ ERRORS: dict[int, Any] = {
     422: ErrorOut,
 }
 MAX_PAGE_SIZE = 200
-MAX_PAGE = 1_000_000  # past any list's end; a page number past 2⁶³ / page_size overflowed the offset (500)
 
 
 def check_page(page: int, page_size: int) -> None:

@@ -12,6 +12,16 @@ from zhizhi.core.errors import ValidationFailed
 TRUE = frozenset({"true", "1", "yes", "on"})
 FALSE = frozenset({"false", "0", "no", "off"})
 
+# The highest page number a list accepts: past any list's end, and far below where the database's
+# offset (page × page size) would overflow 64 bits (a 500).
+MAX_PAGE = 1_000_000
+
+
+def is_row_id(number: int) -> bool:
+    """Whether `number` can be a row's id: a positive 64-bit number. A larger one overflows SQLite
+    where Django's own guard does not run (a foreign key's lookup, a raw parameter)."""
+    return 0 < number < 2**63
+
 
 def text(value: Any, *, name: str, label: str, limit: int, required: bool = False) -> str:
     """Stripped text of at most `limit` characters; `missing_field` when required and blank."""

@@ -17,6 +17,7 @@ from zhizhi.accounts.models import PersonalDataAccess, User
 from zhizhi.cases.models import Case
 from zhizhi.core.errors import NotFound, PermissionDenied
 from zhizhi.core.identifiers import mask_ric
+from zhizhi.core.inputs import is_row_id
 from zhizhi.core.personal import mask_address, mask_name, mask_phone
 from zhizhi.mediation.models import Dispute, Party
 from zhizhi.mediation.workflow import DISPUTE, state_label
@@ -31,7 +32,7 @@ def visible_disputes(user: User) -> QuerySet[Case]:
 
 def get_dispute(user: User, case_id: int) -> Dispute:
     """The dispute of a visible dispute case; NotFound otherwise (existence is not revealed)."""
-    if not 0 < case_id < 2**63:  # (a foreign key's lookup skips Django's own guard: SQLite overflowed)
+    if not is_row_id(case_id):
         raise NotFound("纠纷不存在或无权查看", code="dispute_not_found")
     found = (
         Dispute.objects.select_related("case", "case__region", "case__category")

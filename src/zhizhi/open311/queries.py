@@ -18,13 +18,13 @@ from django.utils import timezone
 from zhizhi.cases.models import DONE_STATUSES, OPEN_STATUSES, Case, CaseEvent, Category, SlaPolicy, Status
 from zhizhi.core import calendar
 from zhizhi.core.errors import ValidationFailed
+from zhizhi.core.inputs import MAX_PAGE  # (`page` is an extension of the specification)
 from zhizhi.open311.models import ServiceAttribute
 from zhizhi.territory.models import Level, Region
 
 PUBLIC_CASE_TYPES = ("event",)
 WINDOW = timedelta(days=90)  # GeoReport v2: "the range defaults to most recent 90 days"
 MAX_REQUESTS = 1000  # "... or first 1000 requests returned, whichever is smallest"
-MAX_PAGE = 1_000_000  # (an extension): past any list's end, before the offset would overflow
 CLOSED_STATUSES = frozenset({*DONE_STATUSES, Status.MERGED})
 OPEN311_STATUS: dict[str, str] = {
     **{s: "open" for s in OPEN_STATUSES},

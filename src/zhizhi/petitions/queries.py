@@ -20,6 +20,7 @@ from zhizhi.accounts.models import PersonalDataAccess, User
 from zhizhi.cases.models import Case
 from zhizhi.core.errors import NotFound, PermissionDenied
 from zhizhi.core.identifiers import mask_ric
+from zhizhi.core.inputs import is_row_id
 from zhizhi.core.personal import mask_address, mask_name, mask_phone
 from zhizhi.petitions.models import KeyPerson, Level, Petition, Petitioner
 from zhizhi.petitions.workflow import PETITION
@@ -34,7 +35,7 @@ def visible_petitions(user: User) -> QuerySet[Case]:
 
 def get_petition(user: User, case_id: int) -> Petition:
     """The petition of a visible petition case; NotFound otherwise (existence is not revealed)."""
-    if not 0 < case_id < 2**63:  # (a foreign key's lookup skips Django's own guard: SQLite overflowed)
+    if not is_row_id(case_id):
         raise NotFound("信访事项不存在或无权查看", code="petition_not_found")
     found = (
         Petition.objects.select_related("case", "case__region", "case__category", "repeat_of")

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 from zhizhi.accounts import scope
 from zhizhi.accounts.models import User
 from zhizhi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from zhizhi.core.inputs import is_row_id
 from zhizhi.safety import figures, importer, ledger, queries, services
 from zhizhi.safety.models import (
     Committee,
@@ -120,7 +121,7 @@ def _int(data: QueryDict, name: str) -> int | None:
         number = int(raw)
     except ValueError:
         number = -1
-    if not 0 < number < 2**63:  # an id: a positive 64-bit number (a larger one overflowed SQLite)
+    if not is_row_id(number):
         raise ValidationFailed("invalid_field", _("参数 %(name)s 须为数字") % {"name": name})
     return number
 
