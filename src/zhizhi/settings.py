@@ -193,9 +193,30 @@ ZHIZHI_EXPORT_SYNC_LIMIT = 10_000  # larger exports run in the background with a
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_query": {"()": "zhizhi.core.logs.RedactQueryStrings"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # Django's own format for the development server's request lines
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # Request bodies and query strings can carry phones and ID numbers: never log them.
-    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False}},
+    # Request bodies and query strings can carry phones and ID numbers: never log them. The
+    # development server's request lines keep the path and the parameters' names, not their values.
+    "loggers": {
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.server": {
+            "handlers": ["django.server"],
+            "filters": ["redact_query"],
+            "level": "INFO",
+            "propagate": False,
+        },
+    },
 }

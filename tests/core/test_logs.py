@@ -1,0 +1,114 @@
+"""No query-string values in the development server's request lines (`zhizhi.core.logs`)."""
+
+from __future__ import annotations
+
+import http.client
+import io
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.core.servers.basehttp import WSGIRequestHandler
+from django.utils.log import ServerFormatter
+
+from zhizhi.core.logs import redact_request_line, redact_target
+
+PHONE = "13812345678"
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/cases/", "/cases/"),
+        (f"/cases/?q={PHONE}", "/cases/?q=…"),
+        (f"/api/v1/cases?status=open&phone={PHONE}&page=2", "/api/v1/cases?status=…&phone=…&page=…"),
+        (f"/cases/?{PHONE}", "/cases/?…"),  # a bare value
+        (f"/cases/?{PHONE}=1", "/cases/?…"),  # a name that is not a parameter's name
+        ("/open311/v2/requests.json?attribute[depth]=3&&", "/open311/v2/requests.json?attribute[depth]=…"),
+        ("/cases/?q=", "/cases/?q=…"),
+        ("/cases/?", "/cases/?"),
+    ],
+)
+def test_a_target_keeps_its_path_and_names_and_drops_every_value(target: str, expected: str) -> None:
+    assert redact_target(target) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (f"GET /cases/?q={PHONE} HTTP/1.1", "GET /cases/?q=… HTTP/1.1"),
+        ("POST /api/v1/cases HTTP/1.1", "POST /api/v1/cases HTTP/1.1"),
+        (f"GET /cases/?q={PHONE}", "GET /cases/?q=…"),
+        (f"/cases/?q={PHONE}", "/cases/?q=…"),
+    ],
+)
+def test_a_request_line_keeps_its_method_and_protocol(line: str, expected: str) -> None:
+    assert redact_request_line(line) == expected
+
+
+def test_the_configured_logger_writes_the_line_without_the_phone() -> None:
+    """Through the settings' logging configuration, as `runserver` logs a request."""
+    logger = logging.getLogger("django.server")
+    # pytest's own capture handlers sit beside it; the configured one has Django's server format
+    (handler,) = [h for h in logger.handlers if isinstance(h.formatter, ServerFormatter)]
+    assert isinstance(handler, logging.StreamHandler)
+    out = io.StringIO()
+    previous = handler.setStream(out)
+    try:
+        server = WSGIRequestHandler.__new__(WSGIRequestHandler)
+        server.request = None  # type: ignore[assignment]
+        server.log_message('"%s" %s %s', f"GET /cases/?q={PHONE}&status=open HTTP/1.1", "200", "5120")
+        server.log_message('"%s" %s %s', f"GET /api/v1/cases?phone={PHONE} HTTP/1.1", "404", "58")
+    finally:
+        handler.setStream(previous)
+    lines = out.getvalue().splitlines()
+    assert [line.split("] ", 1)[1] for line in lines] == [
+        '"GET /cases/?q=…&status=… HTTP/1.1" 200 5120',
+        '"GET /api/v1/cases?phone=… HTTP/1.1" 404 58',
+    ]
+    assert PHONE not in out.getvalue()
+
+
+def test_make_runs_server_does_not_print_a_searched_phone(tmp_path: Path) -> None:
+    """Django's development server (what `make run` serves with), in its own process."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "zhizhi.settings",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'runserver.sqlite3'}",
+        "DEBUG": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "zhizhi.manage",
+        "runserver",
+        "--noreload",
+        "--skip-checks",
+        f"127.0.0.1:{port}",
+    ]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # noqa: S603
+    try:
+        deadline, status = time.monotonic() + 30, None
+        while status is None and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", f"/healthz?q={PHONE}&page=2")
+                status = conn.getresponse().status
+                conn.close()
+            except OSError:
+                time.sleep(0.2)
+        assert status == 200
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=15)[0].decode()
+    assert '"GET /healthz?q=…&page=… HTTP/1.1" 200' in output
+    assert PHONE not in output
