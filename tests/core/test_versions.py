@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +15,7 @@ from tests.api.test_api import body
 from tests.cases.factories import create
 from tests.township import Township
 from zhizhi.cases import reference
-from zhizhi.cases.models import SlaPolicy
+from zhizhi.cases.models import Case, SlaPolicy
 from zhizhi.core import versions
 from zhizhi.territory import locate
 
@@ -137,3 +138,92 @@ def test_a_policy_saved_in_a_request_is_used_by_the_same_request(
     policy.target = 3
     policy.save()
     assert create(township, category="street_vending").sla_target == 3
+
+
+# --- The cache down ------------------------------------------------------------------------------
+
+
+class Down:
+    """A cache that refuses every call, counting them."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(name)
+            raise ConnectionError("cache down")
+
+        return fail
+
+
+@pytest.fixture
+def down(monkeypatch: pytest.MonkeyPatch) -> Down:
+    d = Down()
+    monkeypatch.setattr(versions, "cache", d)
+    monkeypatch.setattr(versions, "_outages", {})
+    return d
+
+
+def test_in_a_request_a_failed_cache_is_asked_once_and_again_in_the_next_request(down: Down) -> None:
+    versions._begin()
+    with pytest.raises(ConnectionError):
+        versions.read(reference.VERSION_KEY)
+    with pytest.raises(versions.Unavailable):
+        versions.read(locate.VERSION_KEY)
+    with pytest.raises(versions.Unavailable):
+        versions.read(reference.VERSION_KEY)
+    assert down.calls == ["get_many"]
+    versions._end()
+    versions._begin()
+    with pytest.raises(ConnectionError):
+        versions.read(locate.VERSION_KEY)
+    versions._end()
+    assert down.calls == ["get_many", "get_many"]
+
+
+def test_outside_a_request_every_read_asks_the_cache(down: Down) -> None:
+    for _ in range(2):
+        with pytest.raises(ConnectionError):
+            versions.read(reference.VERSION_KEY)
+    assert down.calls == ["get", "get"]
+
+
+def test_an_outage_is_logged_once_a_minute_with_the_count_it_stands_for(
+    down: Down, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(versions, "_clock", lambda: now[0])
+    log = logging.getLogger("zhizhi.test")
+    with caplog.at_level(logging.WARNING, logger="zhizhi.test"):
+        versions.report_outage(log, "cache down")
+        for step in (1.0, 30.0, 28.9):  # 59.9 s after the first line
+            now[0] += step
+            versions.report_outage(log, "cache down")
+        versions.report_outage(log, "another message")
+        now[0] += 0.1  # 60 s
+        versions.report_outage(log, "cache down")
+        now[0] += 1.0
+        versions.report_outage(log, "cache down")
+    assert [r.getMessage() for r in caplog.records] == [
+        "cache down",
+        "another message",
+        "cache down (and 3 more times since the last such line)",
+    ]
+
+
+@pytest.mark.django_db
+def test_creates_with_the_cache_down_succeed_asking_it_once_each_and_logging_once(
+    township: Township, down: Down, caplog: pytest.LogCaptureFixture
+) -> None:
+    api = Api(township.users["grid_a1"])
+    before = Case.objects.count()
+    with caplog.at_level(logging.WARNING):
+        assert api.post("/cases", body()).status_code == 201
+        assert api.post("/cases", body(title="又一处占道经营")).status_code == 201
+    assert Case.objects.count() == before + 2
+    assert down.calls == ["get_many", "get_many"]
+    assert sorted(r.getMessage() for r in caplog.records if r.name.startswith("zhizhi")) == [
+        "reference data: cache unavailable; snapshot rechecked by age only",
+        "territory: cache unavailable; locate index checked against the database only",
+    ]

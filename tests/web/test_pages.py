@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from django.test import Client
 
 from zhizhi.accounts import throttle
+from zhizhi.core import versions
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +47,43 @@ def test_login_is_throttled_after_repeated_failures(township):
     assert r.status_code == 200
     assert "登录失败次数过多" in r.content.decode()
     assert "_auth_user_id" not in c.session
+
+
+class DownCache:
+    """A cache that cannot be reached."""
+
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise ConnectionError("cache down")
+
+        return fail
+
+
+def test_with_the_cache_down_a_login_is_refused_with_a_message_and_logged_once(township, monkeypatch, caplog):
+    monkeypatch.setattr(throttle, "cache", DownCache())
+    monkeypatch.setattr(versions, "_outages", {})
+    c = Client()
+    with caplog.at_level(logging.WARNING, logger="zhizhi.accounts.throttle"):
+        for _ in range(2):
+            r = c.post("/login/", {"username": "dispatcher", "password": "pw-for-tests-1"})
+            assert r.status_code == 200
+            assert "登录服务暂时不可用，请稍后再试" in r.content.decode()
+            assert "_auth_user_id" not in c.session
+    assert [rec.getMessage() for rec in caplog.records] == [
+        "login throttle: cache unavailable; logins refused"
+    ]
+
+
+def test_with_the_cache_down_counting_and_clearing_do_not_fail(monkeypatch, caplog):
+    monkeypatch.setattr(throttle, "cache", DownCache())
+    monkeypatch.setattr(versions, "_outages", {})
+    with caplog.at_level(logging.WARNING, logger="zhizhi.accounts.throttle"):
+        throttle.record_failure("dispatcher", "10.0.0.9")
+        throttle.reset("dispatcher", "10.0.0.9")
+    assert [rec.getMessage() for rec in caplog.records] == [
+        "login throttle: cache unavailable; a failed login was not counted",
+        "login throttle: cache unavailable; a count was not cleared",
+    ]
 
 
 def test_login_page_lists_no_demo_accounts_without_a_demo_build(township):

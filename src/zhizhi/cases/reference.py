@@ -87,7 +87,7 @@ def _version() -> str:
     try:
         return versions.read(VERSION_KEY)
     except Exception:
-        logger.warning("reference data: cache unavailable; snapshot rechecked by age only")
+        versions.report_outage(logger, "reference data: cache unavailable; snapshot rechecked by age only")
         return ""
 
 

@@ -15,11 +15,17 @@ request sees its own change at once. Outside requests (commands, workers, tests 
 directly) every read goes to the cache, as before.
 
 `read` and `replace` raise what the cache raises; callers decide what an outage means for them.
+When the cache fails inside a request, the request does not ask it again: its later reads raise
+`Unavailable` at once. A cache that is down (or hangs until its socket times out) then costs each
+request one attempt rather than three or four. `report_outage` is how callers say so in the log:
+one line a minute per message and process, with the number of requests it stands for.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -41,20 +47,32 @@ def _request_tokens() -> dict[str, str] | None:
     return getattr(_local, "tokens", None)
 
 
+class Unavailable(Exception):  # noqa: N818 - read as `versions.Unavailable`
+    """The cache failed earlier in this request, and is not asked again until the next one."""
+
+
 def read(key: str) -> str:
     """The token of `key`: the request's copy, or the cache's. A token that is missing (evicted,
     cleared) is started afresh, which makes every process rebuild."""
     tokens = _request_tokens()
-    if tokens is not None and key in tokens:
-        return tokens[key]
-    if tokens is not None and key in _KEYS:
-        found: dict[str, Any] = cache.get_many(_KEYS)
-    else:
-        found = {key: cache.get(key)}
-    token = found.get(key)
-    if token is None:
-        cache.add(key, uuid.uuid4().hex, None)
-        token = cache.get(key)
+    if tokens is not None:
+        if key in tokens:
+            return tokens[key]
+        if getattr(_local, "failed", False):
+            raise Unavailable(key)
+    try:
+        if tokens is not None and key in _KEYS:
+            found: dict[str, Any] = cache.get_many(_KEYS)
+        else:
+            found = {key: cache.get(key)}
+        token = found.get(key)
+        if token is None:
+            cache.add(key, uuid.uuid4().hex, None)
+            token = cache.get(key)
+    except Exception:
+        if tokens is not None:
+            _local.failed = True
+        raise
     if tokens is not None:
         for name, value in found.items():
             if value is not None:
@@ -72,12 +90,37 @@ def replace(key: str) -> None:
         tokens[key] = token
 
 
+# How often each outage message may be logged, per process (seconds).
+OUTAGE_LOG_SECONDS = 60.0
+_outages: dict[str, list[float]] = {}  # message → [when last logged, times not logged since]
+_clock = time.monotonic
+
+
+def report_outage(logger: logging.Logger, message: str) -> None:
+    """Log `message` as a warning at most once every OUTAGE_LOG_SECONDS in this process; the next
+    line says how many times it was not repeated. Under load an outage would otherwise write a line
+    for every request."""
+    now = _clock()
+    seen = _outages.get(message)
+    if seen is not None and now - seen[0] < OUTAGE_LOG_SECONDS:
+        seen[1] += 1
+        return
+    quiet = int(seen[1]) if seen is not None else 0
+    _outages[message] = [now, 0]
+    if quiet:
+        logger.warning("%s (and %d more times since the last such line)", message, quiet)
+    else:
+        logger.warning("%s", message)
+
+
 def _begin(**kwargs: Any) -> None:
     _local.tokens = {}
+    _local.failed = False
 
 
 def _end(**kwargs: Any) -> None:
     _local.tokens = None
+    _local.failed = False
 
 
 request_started.connect(_begin, dispatch_uid="zhizhi.core.versions.begin")

@@ -99,7 +99,9 @@ def _current_version() -> str | None:
     try:
         return versions.read(VERSION_KEY)
     except Exception:
-        logger.warning("territory: cache unavailable; locate index checked against the database only")
+        versions.report_outage(
+            logger, "territory: cache unavailable; locate index checked against the database only"
+        )
         return None
 
 

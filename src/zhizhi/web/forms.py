@@ -32,12 +32,17 @@ class ThrottledLoginForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "locked": _("登录失败次数过多，请 15 分钟后再试"),
+        "unavailable": _("登录服务暂时不可用，请稍后再试"),
     }
 
     def clean(self) -> dict[str, Any]:
         username = self.data.get("username", "") or ""
         address = client_address(self.request) if self.request else ""
-        if throttle.is_locked(username, address):
+        try:
+            locked = throttle.is_locked(username, address)
+        except throttle.Unavailable:
+            raise forms.ValidationError(self.error_messages["unavailable"], code="unavailable") from None
+        if locked:
             raise forms.ValidationError(self.error_messages["locked"], code="locked")
         try:
             cleaned = super().clean()
