@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
+from django.test import Client, override_settings
 
 from tests.api.helpers import Api
 from tests.api.test_api import body
@@ -227,3 +229,29 @@ def test_creates_with_the_cache_down_succeed_asking_it_once_each_and_logging_onc
         "reference data: cache unavailable; snapshot rechecked by age only",
         "territory: cache unavailable; locate index checked against the database only",
     ]
+
+
+@pytest.mark.django_db
+def test_with_redis_unreachable_creates_go_on_and_logins_are_refused_with_a_message(
+    township: Township, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Django's Redis backend with nothing listening at its address: a real connection refused."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr(versions, "_outages", {})
+    before = Case.objects.count()
+    with override_settings(
+        CACHES={
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": f"redis://127.0.0.1:{port}/0",
+            }
+        }
+    ):
+        assert Api(township.users["grid_a1"]).post("/cases", body()).status_code == 201
+        c = Client()
+        r = c.post("/login/", {"username": "dispatcher", "password": "pw-for-tests-1"})
+        assert (r.status_code, "登录服务暂时不可用" in r.content.decode()) == (200, True)
+        assert "_auth_user_id" not in c.session
+    assert Case.objects.count() == before + 1
