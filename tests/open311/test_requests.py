@@ -272,6 +272,29 @@ def test_cases_of_categories_closed_to_the_public_are_not_shown(client: Client, 
     assert response.status_code == 404
 
 
+def test_a_clients_own_requests_stay_readable_after_their_category_is_closed(
+    client: Client, reported: Case, key: Key
+):
+    """The client follows what it posted (by id, or in a batch); the category's other cases — the
+    grid worker's `reported` — leave the public list, and new reports to it are refused."""
+    data = {"api_key": key.raw, "service_code": "street_vending", "lat": LAT, "long": LON}
+    pk = json.loads(post(client, "json", data).content)[0]["service_request_id"]
+    Category.objects.filter(code="street_vending").update(accepts_public_reports=False)
+
+    one, body = get_json(client, f"{BASE}/requests/{pk}.json")
+    _, batch = get_json(client, f"{BASE}/requests.json", service_request_id=f"{pk},{reported.pk}")
+    _, listed = get_json(client, f"{BASE}/requests.json")
+    other, _ = get_json(client, f"{BASE}/requests/{reported.pk}.json")
+    refused = post(client, "json", data)
+
+    assert (one.status_code, [r["service_request_id"] for r in body]) == (200, [pk])
+    assert (body[0]["service_code"], body[0]["status"]) == ("street_vending", "open")
+    assert ids(batch) == [pk]
+    assert ids(listed) == [pk]
+    assert other.status_code == 404
+    assert refused.status_code == 404
+
+
 @pytest.mark.parametrize("request_id", ["999999", "abc", "1" * 30])
 def test_unknown_request_is_404_in_both_formats(client: Client, township: Township, request_id: str):
     response, body = get_json(client, f"{BASE}/requests/{request_id}.json")

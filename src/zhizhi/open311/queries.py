@@ -1,7 +1,8 @@
 """Public reads of the Open311 interface: which services exist, which cases anyone may list.
 
 There is no user here: GET endpoints are anonymous. The public set of cases is decided in one
-place, `public_cases()`: event cases whose category accepts public reports. What of a case is
+place, `public_cases()`: event cases whose category accepts public reports, and the requests sent
+through this interface. What of a case is
 shown is decided in `present` (no personal data, address cut to the street, rounded point).
 """
 
@@ -19,7 +20,7 @@ from zhizhi.cases.models import DONE_STATUSES, OPEN_STATUSES, Case, CaseEvent, C
 from zhizhi.core import calendar
 from zhizhi.core.errors import ValidationFailed
 from zhizhi.core.inputs import MAX_PAGE  # (`page` is an extension of the specification)
-from zhizhi.open311.models import ServiceAttribute
+from zhizhi.open311.models import Open311Request, ServiceAttribute
 from zhizhi.territory.models import Level, Region
 
 PUBLIC_CASE_TYPES = ("event",)
@@ -64,13 +65,15 @@ def public_service(code: str) -> Category | None:
 
 
 def public_cases() -> QuerySet[Case]:
+    """Event cases whose category accepts public reports, and every request sent through this
+    interface whatever its category has become since: a client that posted a report follows it by
+    its id (FixMyStreet asks for its reports' statuses in batches), and a category closed to public
+    reports afterwards must not make them vanish (404) from under it. New reports to such a
+    category are refused (`public_service`)."""
     last_event = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-at", "-id").values("at")[:1]
     return (
-        Case.objects.filter(
-            case_type__in=PUBLIC_CASE_TYPES,
-            category__accepts_public_reports=True,
-            category__parent__isnull=False,
-        )
+        Case.objects.filter(case_type__in=PUBLIC_CASE_TYPES, category__parent__isnull=False)
+        .filter(Q(category__accepts_public_reports=True) | Q(pk__in=Open311Request.objects.values("case_id")))
         .select_related("category", "category__department", "department", "open311")
         .annotate(last_event_at=Subquery(last_event))
         .order_by("-received_at", "-id")
