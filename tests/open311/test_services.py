@@ -7,13 +7,16 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tests.open311.helpers import BASE, VILLAGE_A, VILLAGE_B, children, get_json, get_xml, tags
 from tests.township import Township
-from zhizhi.cases.models import Category, SlaPolicy
-from zhizhi.open311.models import Datatype, ServiceAttribute
+from zhizhi.accounts.models import Department
+from zhizhi.cases.models import Category, RequestNature, SlaPolicy
+from zhizhi.open311.models import Datatype, ServiceAttribute, ServiceListChange
 from zhizhi.open311.present import w3
-from zhizhi.territory.models import Region
+from zhizhi.territory import services as territory
+from zhizhi.territory.models import Level, Region
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +42,7 @@ def _date_everything(moment: datetime) -> None:
     """Every row the changeset follows, as last changed at `moment`."""
     for model in (ServiceAttribute, Category, SlaPolicy, Region):
         model.objects.update(updated_at=moment)  # type: ignore[attr-defined]
+    ServiceListChange.objects.update(at=moment)
 
 
 def test_discovery_json(client: Client):
@@ -126,6 +130,77 @@ def test_discovery_changeset_follows_what_the_services_are_made_of(
 
     assert _changeset(client) == w3(changed.updated_at)
     assert changed.updated_at > past
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "a question deleted",
+        "a category deleted",
+        "a policy deleted",
+        "a village deleted",
+        "a department renamed",
+        "a nature renamed",
+    ],
+)
+def test_discovery_changeset_follows_what_leaves_no_change_time(
+    client: Client, township: Township, change: str
+):
+    """Deletions leave nothing to date, and departments and natures have no `updated_at`: each is
+    dated in `ServiceListChange`, in the same transaction."""
+    question = ServiceAttribute.objects.create(code="q", description="问题")
+    top = Category.objects.filter(parent__isnull=True).first()
+    category = Category.objects.create(code="temporary", name="临时分类", parent=top)
+    policy = SlaPolicy.objects.filter(is_active=True).first()
+    assert top is not None
+    assert policy is not None
+    policy.pk, policy.name, policy.category = None, "临时时限", category
+    policy.save()
+    village = territory.create_region(
+        actor=None, parent=township.town, level=Level.VILLAGE, code="330903107299", name="新村"
+    )
+    past = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    _date_everything(past)
+    assert _changeset(client) == "2026-12-01T16:00:00+08:00"
+    before = timezone.now()
+
+    if change == "a question deleted":
+        question.delete()
+    elif change == "a category deleted":
+        SlaPolicy.objects.filter(pk=policy.pk).update(category=None)
+        _date_everything(past)
+        category.delete()
+    elif change == "a policy deleted":
+        policy.delete()
+    elif change == "a village deleted":
+        village.delete()
+    elif change == "a department renamed":
+        department = Department.objects.order_by("id").first()
+        assert department is not None
+        department.name = "综合执法队"
+        department.save()
+    else:
+        nature = RequestNature.objects.order_by("id").first()
+        assert nature is not None
+        nature.name = "求助"
+        nature.save()
+
+    (row,) = ServiceListChange.objects.all()
+    assert row.at >= before
+    assert _changeset(client) == w3(row.at)
+
+
+def test_a_grid_deleted_changes_nothing(client: Client, township: Township):
+    grid = territory.create_region(
+        actor=None,
+        parent=township.villages[VILLAGE_B],
+        level=Level.GRID,
+        code="33090310720299",
+        name="新网格",
+    )
+    _date_everything(datetime(2026, 12, 1, 8, 0, tzinfo=UTC))
+    grid.delete()
+    assert _changeset(client) == "2026-12-01T16:00:00+08:00"
 
 
 def test_rows_older_than_the_release_show_the_release(client: Client):

@@ -185,3 +185,23 @@ class ServiceAttribute(models.Model):
             errors["required"] = "仅作说明的问题不能必填"
         if errors:
             raise ValidationError(errors)
+
+
+class ServiceListChange(models.Model):
+    """When something the service list and the definitions are made of last changed without leaving
+    a change time of its own: a deletion (of an extra question, a category, an SLA policy, the town
+    or a village: nothing is left to date), or a department or request nature saved (their names
+    show in services, and they have no `updated_at`). One row (`ROW`), written by
+    `open311.receivers`; the discovery's changeset reads it beside the other rows' `updated_at`."""
+
+    ROW = 1
+
+    at = models.DateTimeField(_("时间"))
+    what = models.CharField(_("变更"), max_length=100)
+
+    class Meta:
+        verbose_name = _("Open311 服务目录变更")
+        verbose_name_plural = _("Open311 服务目录变更")
+
+    def __str__(self) -> str:
+        return f"{self.what} @ {self.at:%Y-%m-%d %H:%M}"

@@ -20,7 +20,7 @@ from zhizhi.cases.models import DONE_STATUSES, OPEN_STATUSES, Case, CaseEvent, C
 from zhizhi.core import calendar
 from zhizhi.core.errors import ValidationFailed
 from zhizhi.core.inputs import MAX_PAGE  # (`page` is an extension of the specification)
-from zhizhi.open311.models import Open311Request, ServiceAttribute
+from zhizhi.open311.models import Open311Request, ServiceAttribute, ServiceListChange
 from zhizhi.territory.models import Level, Region
 
 PUBLIC_CASE_TYPES = ("event",)
@@ -36,9 +36,10 @@ OPEN311_STATUS: dict[str, str] = {
 def last_service_change() -> datetime | None:
     """When a category (public or not, its name), an SLA policy (the time limit a description
     states), a village or the town (the `region` attribute's values) or an extra question last
-    changed; None for none at all. Departments and request natures, whose names services also show,
-    are not followed (they have no change time)."""
+    changed, or any of them was deleted, or a department or request nature (whose names services
+    also show) was saved (`ServiceListChange`); None for none at all."""
     stamps = [
+        ServiceListChange.objects.aggregate(last=Max("at"))["last"],
         ServiceAttribute.objects.aggregate(last=Max("updated_at"))["last"],
         Category.objects.aggregate(last=Max("updated_at"))["last"],
         SlaPolicy.objects.aggregate(last=Max("updated_at"))["last"],
