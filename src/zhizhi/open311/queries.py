@@ -2,8 +2,8 @@
 
 There is no user here: GET endpoints are anonymous. The public set of cases is decided in one
 place, `public_cases()`: event cases whose category accepts public reports, and the requests sent
-through this interface. What of a case is
-shown is decided in `present` (no personal data, address cut to the street, rounded point).
+through this interface. What of a case is shown is decided in `present` (no personal data, address
+cut to the street, rounded point).
 """
 
 from __future__ import annotations
