@@ -6,6 +6,7 @@ import http.client
 import io
 import logging
 import os
+import selectors
 import socket
 import subprocess
 import sys
@@ -96,6 +97,7 @@ def test_make_runs_server_does_not_print_a_searched_phone(tmp_path: Path) -> Non
         f"127.0.0.1:{port}",
     ]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # noqa: S603
+    output = b""
     try:
         deadline, status = time.monotonic() + 30, None
         while status is None and time.monotonic() < deadline and proc.poll() is None:
@@ -107,8 +109,26 @@ def test_make_runs_server_does_not_print_a_searched_phone(tmp_path: Path) -> Non
             except OSError:
                 time.sleep(0.2)
         assert status == 200
+        # The server logs a request after answering it: read its output until the line is there.
+        output = _read_until(proc, b"/healthz?", seconds=15)
     finally:
         proc.terminate()
-        output = proc.communicate(timeout=15)[0].decode()
-    assert '"GET /healthz?q=…&page=… HTTP/1.1" 200' in output
-    assert PHONE not in output
+        output += proc.communicate(timeout=15)[0]
+    text = output.decode()
+    assert '"GET /healthz?q=…&page=… HTTP/1.1" 200' in text
+    assert PHONE not in text
+
+
+def _read_until(proc: subprocess.Popen[bytes], marker: bytes, *, seconds: float) -> bytes:
+    """What the process has written so far, read until `marker` is in it (or `seconds` pass)."""
+    assert proc.stdout is not None
+    out, deadline = b"", time.monotonic() + seconds
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        while marker not in out and time.monotonic() < deadline:
+            if sel.select(timeout=0.2):
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                out += chunk
+    return out
