@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import http.client
 import io
 import logging
 import os
 import selectors
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,6 +14,7 @@ import pytest
 from django.core.servers.basehttp import WSGIRequestHandler
 from django.utils.log import ServerFormatter
 
+from tests.core.servers import first_answer, free_port, start
 from zhizhi.core.logs import redact_request_line, redact_target
 
 PHONE = "13812345678"
@@ -77,38 +75,18 @@ def test_the_configured_logger_writes_the_line_without_the_phone() -> None:
 
 def test_make_runs_server_does_not_print_a_searched_phone(tmp_path: Path) -> None:
     """Django's development server (what `make run` serves with), in its own process."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "zhizhi.settings",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'runserver.sqlite3'}",
-        "DEBUG": "1",
-        "PYTHONUNBUFFERED": "1",
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "zhizhi.manage",
-        "runserver",
-        "--noreload",
-        "--skip-checks",
-        f"127.0.0.1:{port}",
-    ]
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # noqa: S603
+    port = free_port()
+    proc = start(
+        ["runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"],
+        tmp_path / "runserver.sqlite3",
+        DEBUG="1",
+        PYTHONUNBUFFERED="1",
+    )
     output = b""
     try:
-        deadline, status = time.monotonic() + 30, None
-        while status is None and time.monotonic() < deadline and proc.poll() is None:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", f"/healthz?q={PHONE}&page=2")
-                status = conn.getresponse().status
-                conn.close()
-            except OSError:
-                time.sleep(0.2)
-        assert status == 200
+        answer = first_answer(proc, port, f"/healthz?q={PHONE}&page=2")
+        assert answer is not None
+        assert answer.status == 200
         # The server logs a request after answering it: read its output until the line is there.
         output = _read_until(proc, b"/healthz?", seconds=15)
     finally:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
-import socket
-import subprocess
 import sys
-import time
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+
+from tests.core.servers import first_answer, free_port, start
 
 
 def serve(*args: str) -> str:
@@ -54,31 +52,22 @@ def test_bad_options_are_refused_in_one_line(args: list[str], message: str) -> N
 
 
 def test_the_server_answers_over_http(tmp_path: Path) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "zhizhi.settings",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
-        "DEBUG": "0",
-        "SECRET_KEY": "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
-        "ALLOWED_HOSTS": "127.0.0.1",
-    }
-    command = [sys.executable, "-m", "zhizhi.manage", "serve", "--port", str(port), "--workers", "1"]
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # noqa: S603
+    port = free_port()
+    proc = start(
+        ["serve", "--port", str(port), "--workers", "1"],
+        tmp_path / "serve.sqlite3",
+        DEBUG="0",
+        SECRET_KEY="test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+        ALLOWED_HOSTS="127.0.0.1",
+    )
     try:
-        deadline, answer = time.monotonic() + 30, None
-        while answer is None and time.monotonic() < deadline and proc.poll() is None:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/healthz")
-                response = conn.getresponse()
-                answer = (response.status, json.loads(response.read()), response.getheader("X-Frame-Options"))
-                conn.close()
-            except OSError:
-                time.sleep(0.2)
-        assert answer == (200, {"status": "ok", "database": "sqlite"}, "DENY")
+        answer = first_answer(proc, port, "/healthz")
+        assert answer is not None
+        assert (answer.status, json.loads(answer.body), answer.headers.get("x-frame-options")) == (
+            200,
+            {"status": "ok", "database": "sqlite"},
+            "DENY",
+        )
     finally:
         proc.terminate()
         proc.wait(timeout=15)
