@@ -15,6 +15,7 @@ from django.core.servers.basehttp import WSGIRequestHandler
 from django.utils.log import ServerFormatter
 
 from tests.core.servers import first_answer, free_port, start
+from zhizhi.core import logs
 from zhizhi.core.logs import redact_request_line, redact_target
 
 PHONE = "13812345678"
@@ -110,3 +111,27 @@ def _read_until(proc: subprocess.Popen[bytes], marker: bytes, *, seconds: float)
                     break
                 out += chunk
     return out
+
+
+def test_an_outage_is_logged_once_a_minute_with_the_count_it_stands_for(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(logs, "_outages", {})
+    now = [1000.0]
+    monkeypatch.setattr(logs, "_clock", lambda: now[0])
+    log = logging.getLogger("zhizhi.test")
+    with caplog.at_level(logging.WARNING, logger="zhizhi.test"):
+        logs.report_outage(log, "cache down")
+        for step in (1.0, 30.0, 28.9):  # 59.9 s after the first line
+            now[0] += step
+            logs.report_outage(log, "cache down")
+        logs.report_outage(log, "another message")
+        now[0] += 0.1  # 60 s
+        logs.report_outage(log, "cache down")
+        now[0] += 1.0
+        logs.report_outage(log, "cache down")
+    assert [r.getMessage() for r in caplog.records] == [
+        "cache down",
+        "another message",
+        "cache down (and 3 more times since the last such line)",
+    ]

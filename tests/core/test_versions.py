@@ -14,11 +14,12 @@ from django.test import Client, override_settings
 
 from tests.api.helpers import Api
 from tests.api.test_api import body
+from tests.caches import DownCache
 from tests.cases.factories import create
 from tests.township import Township
 from zhizhi.cases import reference
 from zhizhi.cases.models import Case, SlaPolicy
-from zhizhi.core import versions
+from zhizhi.core import logs, versions
 from zhizhi.territory import locate
 
 KEYS = (reference.VERSION_KEY, locate.VERSION_KEY)
@@ -145,29 +146,15 @@ def test_a_policy_saved_in_a_request_is_used_by_the_same_request(
 # --- The cache down ------------------------------------------------------------------------------
 
 
-class Down:
-    """A cache that refuses every call, counting them."""
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    def __getattr__(self, name: str) -> Any:
-        def fail(*args: Any, **kwargs: Any) -> Any:
-            self.calls.append(name)
-            raise ConnectionError("cache down")
-
-        return fail
-
-
 @pytest.fixture
-def down(monkeypatch: pytest.MonkeyPatch) -> Down:
-    d = Down()
+def down(monkeypatch: pytest.MonkeyPatch) -> DownCache:
+    d = DownCache()
     monkeypatch.setattr(versions, "cache", d)
-    monkeypatch.setattr(versions, "_outages", {})
+    monkeypatch.setattr(logs, "_outages", {})
     return d
 
 
-def test_in_a_request_a_failed_cache_is_asked_once_and_again_in_the_next_request(down: Down) -> None:
+def test_in_a_request_a_failed_cache_is_asked_once_and_again_in_the_next_request(down: DownCache) -> None:
     versions._begin()
     with pytest.raises(ConnectionError):
         versions.read(reference.VERSION_KEY)
@@ -184,39 +171,16 @@ def test_in_a_request_a_failed_cache_is_asked_once_and_again_in_the_next_request
     assert down.calls == ["get_many", "get_many"]
 
 
-def test_outside_a_request_every_read_asks_the_cache(down: Down) -> None:
+def test_outside_a_request_every_read_asks_the_cache(down: DownCache) -> None:
     for _ in range(2):
         with pytest.raises(ConnectionError):
             versions.read(reference.VERSION_KEY)
     assert down.calls == ["get", "get"]
 
 
-def test_an_outage_is_logged_once_a_minute_with_the_count_it_stands_for(
-    down: Down, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    now = [1000.0]
-    monkeypatch.setattr(versions, "_clock", lambda: now[0])
-    log = logging.getLogger("zhizhi.test")
-    with caplog.at_level(logging.WARNING, logger="zhizhi.test"):
-        versions.report_outage(log, "cache down")
-        for step in (1.0, 30.0, 28.9):  # 59.9 s after the first line
-            now[0] += step
-            versions.report_outage(log, "cache down")
-        versions.report_outage(log, "another message")
-        now[0] += 0.1  # 60 s
-        versions.report_outage(log, "cache down")
-        now[0] += 1.0
-        versions.report_outage(log, "cache down")
-    assert [r.getMessage() for r in caplog.records] == [
-        "cache down",
-        "another message",
-        "cache down (and 3 more times since the last such line)",
-    ]
-
-
 @pytest.mark.django_db
 def test_creates_with_the_cache_down_succeed_asking_it_once_each_and_logging_once(
-    township: Township, down: Down, caplog: pytest.LogCaptureFixture
+    township: Township, down: DownCache, caplog: pytest.LogCaptureFixture
 ) -> None:
     api = Api(township.users["grid_a1"])
     before = Case.objects.count()
@@ -239,7 +203,7 @@ def test_with_redis_unreachable_creates_go_on_and_logins_are_refused_with_a_mess
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    monkeypatch.setattr(versions, "_outages", {})
+    monkeypatch.setattr(logs, "_outages", {})
     before = Case.objects.count()
     with override_settings(
         CACHES={

@@ -7,6 +7,7 @@ import random
 import pytest
 from django.core.cache import cache
 
+from tests.caches import DownCache
 from tests.territory.util import A01, A0101, A0102, A02, TOWN, VA, VB, square
 from zhizhi.core import versions
 from zhizhi.territory import locate, services
@@ -180,14 +181,7 @@ def test_empty_territory(db):
 def test_a_cache_outage_neither_breaks_locate_nor_writes(town, monkeypatch, settings):
     assert code_at(TOWN_ONLY) == TOWN
 
-    class Down:
-        def __getattr__(self, name):
-            def fail(*args, **kwargs):
-                raise ConnectionError("cache down")
-
-            return fail
-
-    monkeypatch.setattr(versions, "cache", Down())
+    monkeypatch.setattr(versions, "cache", DownCache())
     assert code_at(IN_A0101) == A0101
     services.set_boundary(actor=None, region=town.vb, boundary=square(122.10, 29.70, 122.30, 29.80))
     settings.ZHIZHI_TERRITORY_INDEX_RECHECK_SECONDS = 0

@@ -7,8 +7,9 @@ import logging
 import pytest
 from django.test import Client
 
+from tests.caches import DownCache
 from zhizhi.accounts import throttle
-from zhizhi.core import versions
+from zhizhi.core import logs
 
 pytestmark = pytest.mark.django_db
 
@@ -49,19 +50,9 @@ def test_login_is_throttled_after_repeated_failures(township):
     assert "_auth_user_id" not in c.session
 
 
-class DownCache:
-    """A cache that cannot be reached."""
-
-    def __getattr__(self, name):
-        def fail(*args, **kwargs):
-            raise ConnectionError("cache down")
-
-        return fail
-
-
 def test_with_the_cache_down_a_login_is_refused_with_a_message_and_logged_once(township, monkeypatch, caplog):
     monkeypatch.setattr(throttle, "cache", DownCache())
-    monkeypatch.setattr(versions, "_outages", {})
+    monkeypatch.setattr(logs, "_outages", {})
     c = Client()
     with caplog.at_level(logging.WARNING, logger="zhizhi.accounts.throttle"):
         for _ in range(2):
@@ -76,7 +67,7 @@ def test_with_the_cache_down_a_login_is_refused_with_a_message_and_logged_once(t
 
 def test_with_the_cache_down_counting_and_clearing_do_not_fail(monkeypatch, caplog):
     monkeypatch.setattr(throttle, "cache", DownCache())
-    monkeypatch.setattr(versions, "_outages", {})
+    monkeypatch.setattr(logs, "_outages", {})
     with caplog.at_level(logging.WARNING, logger="zhizhi.accounts.throttle"):
         throttle.record_failure("dispatcher", "10.0.0.9")
         throttle.reset("dispatcher", "10.0.0.9")

@@ -5,7 +5,7 @@ The counts live in the cache (Redis in production, shared by the server's proces
 cannot be reached, `is_locked` raises `Unavailable` and the login is refused with a message that
 says so: without the counts nothing would stop a password being guessed (the same choice as
 django-ratelimit's default). Counting a failure or clearing the count after a success does not
-fail the request. Each kind of outage is logged once a minute (`core.versions.report_outage`)."""
+fail the request. Each kind of outage is logged once a minute (`core.logs.report_outage`)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 
-from zhizhi.core.versions import report_outage
+from zhizhi.core.logs import report_outage
 
 logger = logging.getLogger(__name__)
 

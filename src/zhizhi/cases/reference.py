@@ -33,7 +33,7 @@ from django.db.models.signals import post_delete, post_save
 
 from zhizhi.accounts.models import Department
 from zhizhi.cases.models import Category, RequestNature, SlaPolicy
-from zhizhi.core import versions
+from zhizhi.core import logs, versions
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def _version() -> str:
     try:
         return versions.read(VERSION_KEY)
     except Exception:
-        versions.report_outage(logger, "reference data: cache unavailable; snapshot rechecked by age only")
+        logs.report_outage(logger, "reference data: cache unavailable; snapshot rechecked by age only")
         return ""
 
 

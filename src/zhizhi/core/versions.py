@@ -17,15 +17,13 @@ directly) every read goes to the cache, as before.
 `read` and `replace` raise what the cache raises; callers decide what an outage means for them.
 When the cache fails inside a request, the request does not ask it again: its later reads raise
 `Unavailable` at once. A cache that is down (or hangs until its socket times out) then costs each
-request one attempt rather than three or four. `report_outage` is how callers say so in the log:
-one line a minute per message and process, with the number of requests it stands for.
+request one attempt rather than three or four. Callers say so in the log with
+`core.logs.report_outage` (one line a minute per message and process).
 """
 
 from __future__ import annotations
 
-import logging
 import threading
-import time
 import uuid
 from typing import Any
 
@@ -88,29 +86,6 @@ def replace(key: str) -> None:
     tokens = _request_tokens()
     if tokens is not None:
         tokens[key] = token
-
-
-# How often each outage message may be logged, per process (seconds).
-OUTAGE_LOG_SECONDS = 60.0
-_outages: dict[str, list[float]] = {}  # message → [when last logged, times not logged since]
-_clock = time.monotonic
-
-
-def report_outage(logger: logging.Logger, message: str) -> None:
-    """Log `message` as a warning at most once every OUTAGE_LOG_SECONDS in this process; the next
-    line says how many times it was not repeated. Under load an outage would otherwise write a line
-    for every request."""
-    now = _clock()
-    seen = _outages.get(message)
-    if seen is not None and now - seen[0] < OUTAGE_LOG_SECONDS:
-        seen[1] += 1
-        return
-    quiet = int(seen[1]) if seen is not None else 0
-    _outages[message] = [now, 0]
-    if quiet:
-        logger.warning("%s (and %d more times since the last such line)", message, quiet)
-    else:
-        logger.warning("%s", message)
 
 
 def _begin(**kwargs: Any) -> None:

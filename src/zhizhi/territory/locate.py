@@ -37,7 +37,7 @@ from django.db.models import Count, Max, Q
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from zhizhi.core import versions
+from zhizhi.core import logs, versions
 from zhizhi.territory.models import Level, Region
 
 logger = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ def _current_version() -> str | None:
     try:
         return versions.read(VERSION_KEY)
     except Exception:
-        versions.report_outage(
+        logs.report_outage(
             logger, "territory: cache unavailable; locate index checked against the database only"
         )
         return None
